@@ -1,0 +1,44 @@
+#pragma once
+// A client's connection: plain TCP, or TLS once the client asked with SSLRequest.
+
+#include "protocol/error.hpp"
+#include "protocol/input_buffer.hpp"
+
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <memory>
+#include <string_view>
+
+namespace nectar::proxy {
+
+namespace asio = boost::asio;
+
+class ClientStream {
+  public:
+    explicit ClientStream(asio::ip::tcp::socket socket);
+
+    /// Reads what is available into `in` (at most `limit` more bytes); 0 with `ec` set on
+    /// failure or end of stream.
+    asio::awaitable<size_t> read_some(protocol::InputBuffer& in, boost::system::error_code& ec,
+                                      size_t limit = 65536);
+    asio::awaitable<void> write_all(std::string_view data, boost::system::error_code& ec);
+    /// The server side of a TLS handshake on this connection.
+    asio::awaitable<Result<void>> start_tls(asio::ssl::context& context);
+
+    bool is_tls() const { return tls_ != nullptr; }
+    bool peer_is_loopback() const { return peer_is_loopback_; }
+    const std::string& peer() const { return peer_; }
+    void close();
+
+  private:
+    asio::ip::tcp::socket socket_;
+    std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+    bool peer_is_loopback_ = false;
+    std::string peer_;
+};
+
+} // namespace nectar::proxy

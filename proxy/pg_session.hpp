@@ -1,0 +1,118 @@
+#pragma once
+// One client on the PostgreSQL face: startup and authentication, then every message relayed
+// to a pooled server connection of the session's service, with the session's prepared
+// statements and settings carried across connections (transaction pooling).
+
+#include "protocol/framing.hpp"
+#include "protocol/frontend_messages.hpp"
+#include "proxy/client_stream.hpp"
+#include "proxy/expectation.hpp"
+#include "proxy/proxy_context.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace nectar::proxy {
+
+class PgSession : public std::enable_shared_from_this<PgSession> {
+  public:
+    PgSession(asio::ip::tcp::socket socket, Worker& worker);
+    ~PgSession();
+
+    /// The whole life of the session; spawn it on the worker's io_context.
+    asio::awaitable<void> run();
+    /// Nectar is stopping: end the session now if it is idle, else when its transaction ends.
+    void drain();
+
+  private:
+    // Startup phase (session_startup.cpp).
+    asio::awaitable<bool> startup();
+    asio::awaitable<bool> read_startup_packet(protocol::StartupFrame& frame);
+    asio::awaitable<bool> authenticate(const std::string& user);
+    asio::awaitable<bool> authenticate_scram(const std::string& user);
+    asio::awaitable<bool> authenticate_password(const std::string& user);
+    asio::awaitable<bool> read_password_message(std::string_view& body);
+    asio::awaitable<bool> open_server_session();
+    asio::awaitable<void> cancel_request(std::string_view body);
+    void end_for_shutdown();
+
+    // Client → server (session_frontend.cpp).
+    asio::awaitable<void> serve();
+    asio::awaitable<bool> attach_backend();
+    void forward(const protocol::Frame& frame);
+    void forward_parse(const protocol::Frame& frame);
+    void forward_bind(const protocol::Frame& frame);
+    void forward_describe_or_close(const protocol::Frame& frame);
+    void forward_execute(const protocol::Frame& frame);
+    std::shared_ptr<const StatementInfo> ensure_prepared(std::string_view client_name);
+    void raise_error(Error error);
+    void expect(Expectation expectation);
+    void fail_batch(const Error& error);
+
+    // Server → client (session_backend.cpp).
+    asio::awaitable<void> relay_backend(std::shared_ptr<PgSession> self);
+    enum class RelayStep { need_read, more_buffered, done };
+    RelayStep process_backend_input();
+    void on_backend_message(char type, std::string_view body, std::string_view raw);
+    void on_ready_for_query(char status, bool swallowed);
+    void on_statement_failed(const Expectation& expectation);
+    void skip_until_sync();
+    void emit_ready_locals();
+    void on_backend_lost();
+    void finish_detach();
+
+    // Client output.
+    void send(std::string_view bytes) { client_out_.append(bytes); }
+    asio::awaitable<void> flush_client();
+    asio::awaitable<void> send_fatal(const Error& error);
+    void log_debug(std::string_view what) const;
+
+    Worker& worker_;
+    ProxyShared& shared_;
+    ClientStream client_;
+    protocol::InputBuffer client_in_;
+    std::string client_out_;
+    std::string client_inflight_;
+    bool client_writing_ = false;
+    bool client_broken_ = false;
+    asio::steady_timer client_drained_;
+
+    int32_t process_id_ = 0;
+    std::shared_ptr<CancelTarget> cancel_target_;
+    uint64_t id_ = 0;
+    std::string user_;
+    std::string application_name_;
+    federation::PgPool* pool_ = nullptr;
+    bool session_pooling_ = false;
+
+    // Session state carried across server connections.
+    SessionState state_;
+    std::unordered_map<std::string, std::shared_ptr<const StatementInfo>> statements_;
+    std::shared_ptr<const StatementInfo> unnamed_;
+    uint64_t unnamed_generation_ = 0;
+    std::unordered_map<std::string, std::shared_ptr<const StatementInfo>> portal_statements_;
+    std::vector<StateStatement> pending_changes_; ///< effects waiting for their transaction's end
+
+    // The attached server connection.
+    std::unique_ptr<federation::PgConnection> backend_;
+    protocol::InputBuffer backend_in_{16384};
+    std::string backend_out_;
+    std::deque<Expectation> expected_;
+    char backend_status_ = 'I';
+    bool reader_running_ = false;
+    int writes_in_flight_ = 0;
+    bool detach_requested_ = false;
+    bool backend_broken_ = false;
+    bool closing_ = false;
+    bool draining_ = false;
+    bool skipping_ = false;          ///< the server skips messages until Sync after an error
+    bool error_in_segment_ = false;  ///< an error reached the client since the last ReadyForQuery
+    enum class TxEnd { none, commit, rollback } tx_end_ = TxEnd::none;
+    size_t stream_remaining_ = 0; ///< bytes of a large message still to pass through unparsed
+    bool stream_swallowed_ = false;
+};
+
+} // namespace nectar::proxy

@@ -1,0 +1,51 @@
+#pragma once
+// What every session can reach: process-wide state shared by all workers, and its own worker's.
+
+#include "federation/router.hpp"
+#include "protocol/scram.hpp"
+#include "proxy/cancel_registry.hpp"
+#include "proxy/config.hpp"
+#include "proxy/session_state.hpp"
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace nectar::proxy {
+
+struct UserCredential {
+    protocol::ScramSecret scram;
+    std::string password; ///< for cleartext password authentication over TLS
+    std::vector<std::string> roles;
+};
+
+/// Process-wide, shared by all workers (immutable after start, or internally locked).
+struct ProxyShared {
+    Config config;
+    std::unordered_map<std::string, UserCredential> users;
+    protocol::ScramSecret unknown_user_secret; ///< makes an unknown user fail like a wrong password
+    std::unique_ptr<boost::asio::ssl::context> tls; ///< null without --tls-cert
+    std::string tls_end_point;                      ///< channel binding data of our certificate
+    /// Client-side TLS for server connections, per service (each may name its own CA).
+    std::unordered_map<std::string, std::unique_ptr<boost::asio::ssl::context>> backend_tls;
+    CancelRegistry cancels;
+    StatementRegistry statements;
+    std::atomic<bool> draining{false};
+    std::atomic<int> sessions{0};
+};
+
+class PgSession;
+
+/// One worker thread's event loop and its pools.
+struct Worker {
+    boost::asio::io_context io{1};
+    federation::Router router;
+    ProxyShared* shared = nullptr;
+    std::unordered_set<PgSession*> sessions; ///< touched only on this worker's thread
+};
+
+} // namespace nectar::proxy

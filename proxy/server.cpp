@@ -1,0 +1,282 @@
+#include "proxy/server.hpp"
+
+#include "proxy/pg_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <spdlog/spdlog.h>
+
+namespace nectar::proxy {
+
+namespace {
+
+constexpr auto kDrainTimeout = std::chrono::seconds(10);
+
+std::string der_of_certificate(SSL_CTX* context) {
+    X509* cert = SSL_CTX_get0_certificate(context);
+    if (cert == nullptr) {
+        return {};
+    }
+    unsigned char* der = nullptr;
+    int length = i2d_X509(cert, &der);
+    if (length <= 0) {
+        return {};
+    }
+    std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(length));
+    OPENSSL_free(der);
+    return out;
+}
+
+} // namespace
+
+federation::PgTarget pg_target_from_url(const ServiceUrl& url) {
+    federation::PgTarget target;
+    if (!url.host.empty()) {
+        target.host = url.host;
+    }
+    if (const std::string* host = url.param("host")) {
+        target.host = *host;
+    }
+    target.port = url.port != 0 ? url.port : 5432;
+    if (const std::string* port = url.param("port")) {
+        target.port = std::atoi(port->c_str());
+    }
+    target.user = url.user.empty() ? "postgres" : url.user;
+    if (const std::string* user = url.param("user")) {
+        target.user = *user;
+    }
+    target.password = url.password;
+    if (const std::string* password = url.param("password")) {
+        target.password = *password;
+    }
+    target.database = url.database.empty() ? target.user : url.database;
+    if (const std::string* sslmode = url.param("sslmode")) {
+        target.sslmode = *sslmode;
+    }
+    if (const std::string* root = url.param("sslrootcert")) {
+        target.sslrootcert = *root;
+    }
+    // Server settings the URL carries; libpq-only parameters stay with us.
+    for (const char* name : {"options", "application_name"}) {
+        if (const std::string* value = url.param(name)) {
+            target.startup_params.emplace_back(name, *value);
+        }
+    }
+    return target;
+}
+
+Server::Server(Config config, int argc, const char* const* argv)
+    : argc_(argc)
+    , argv_(argv) {
+    shared_.config = std::move(config);
+    setup_security();
+    setup_workers();
+}
+
+Server::~Server() {
+    for (auto& worker : workers_) {
+        worker->io.stop();
+    }
+    for (auto& thread : threads_) {
+        if (thread.joinable()) {
+            thread.join();
+        }
+    }
+}
+
+void Server::setup_security() {
+    const Config& config = shared_.config;
+    for (const UserConfig& user : config.users) {
+        shared_.users[user.name] = UserCredential{protocol::make_scram_secret(user.password), user.password, user.roles};
+    }
+    std::string random_password(32, '\0');
+    RAND_bytes(reinterpret_cast<unsigned char*>(random_password.data()), static_cast<int>(random_password.size()));
+    shared_.unknown_user_secret = protocol::make_scram_secret(random_password);
+    if (!config.has_authentication()) {
+        spdlog::warn("no users configured: accepting loopback clients without a password");
+    }
+    if (!config.tls_cert.empty()) {
+        namespace ssl = asio::ssl;
+        auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+        context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                             ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+        boost::system::error_code ec;
+        context->use_certificate_chain_file(config.tls_cert, ec);
+        if (!ec) {
+            context->use_private_key_file(config.tls_key, ssl::context::pem, ec);
+        }
+        if (ec) {
+            throw ConfigError("--tls-cert/--tls-key: cannot load \"" + config.tls_cert + "\" / \"" + config.tls_key +
+                              "\": " + ec.message());
+        }
+        shared_.tls_end_point = protocol::tls_server_end_point(der_of_certificate(context->native_handle()));
+        shared_.tls = std::move(context);
+    }
+}
+
+void Server::setup_workers() {
+    const Config& config = shared_.config;
+    int threads = std::max(1, config.threads);
+    for (int i = 0; i < threads; ++i) {
+        auto worker = std::make_unique<Worker>();
+        worker->shared = &shared_;
+        for (const ServiceConfig& service : config.services) {
+            federation::PgTarget target = pg_target_from_url(service.url);
+            federation::PoolConfig pool = service.pool;
+            // Each worker gets its share of the service's connections.
+            pool.max_connections = std::max(1, (pool.max_connections + threads - 1) / threads);
+            pool.min_connections = (pool.min_connections + threads - 1) / threads;
+            asio::ssl::context* tls = nullptr;
+            if (target.sslmode != "disable" && target.sslmode != "allow") {
+                auto& context = shared_.backend_tls[service.name];
+                if (!context) {
+                    context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+                    if (!target.sslrootcert.empty()) {
+                        context->load_verify_file(target.sslrootcert);
+                    } else {
+                        context->set_default_verify_paths();
+                    }
+                }
+                tls = context.get();
+            }
+            worker->router.add_service(std::make_unique<federation::PgPool>(
+                worker->io.get_executor(), service.name, std::move(target), pool, tls));
+        }
+        if (!config.default_service.empty()) {
+            worker->router.set_default_service(config.default_service);
+        }
+        workers_.push_back(std::move(worker));
+    }
+}
+
+asio::awaitable<void> Server::accept_loop(Worker& worker, std::shared_ptr<asio::ip::tcp::acceptor> acceptor) {
+    for (;;) {
+        boost::system::error_code ec;
+        asio::ip::tcp::socket socket(worker.io);
+        co_await acceptor->async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == asio::error::operation_aborted || !acceptor->is_open()) {
+            co_return;
+        }
+        if (ec) {
+            // Out of descriptors and the like: pause instead of spinning.
+            spdlog::warn("accept failed: {}", ec.message());
+            asio::steady_timer pause(worker.io, std::chrono::milliseconds(50));
+            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
+        }
+        auto session = std::make_shared<PgSession>(std::move(socket), worker);
+        // The lambda (and so the session) lives as long as the coroutine it starts.
+        asio::co_spawn(worker.io, [session] { return session->run(); }, asio::detached);
+    }
+}
+
+int Server::run() {
+    const Config& config = shared_.config;
+    auto address = asio::ip::make_address(config.pg_listen.host == "localhost" ? "127.0.0.1" : config.pg_listen.host);
+    asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(config.pg_listen.port));
+    // One acceptor per worker on the same port: the kernel spreads connections (SO_REUSEPORT).
+    for (auto& worker : workers_) {
+        auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(worker->io);
+        boost::system::error_code ec;
+        acceptor->open(endpoint.protocol(), ec);
+        if (!ec) {
+            acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+            int one = 1;
+            ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+            acceptor->bind(endpoint, ec);
+        }
+        if (!ec) {
+            acceptor->listen(asio::socket_base::max_listen_connections, ec);
+        }
+        if (ec) {
+            spdlog::error("cannot listen on {}:{}: {}", config.pg_listen.host, config.pg_listen.port, ec.message());
+            return 1;
+        }
+        acceptors_.push_back(acceptor);
+        worker->router.start();
+        asio::co_spawn(worker->io, accept_loop(*worker, acceptor), asio::detached);
+    }
+    for (auto& worker : workers_) {
+        threads_.emplace_back([&io = worker->io] {
+            auto guard = asio::make_work_guard(io);
+            io.run();
+        });
+    }
+    spdlog::info("nectar {} listening for PostgreSQL clients on {}:{} with {} worker thread(s), services: {}",
+                 NECTAR_VERSION, config.pg_listen.host, config.pg_listen.port, workers_.size(),
+                 config.services.size());
+
+    asio::signal_set signals(signals_io_, SIGTERM, SIGINT, SIGHUP);
+    bool stop = false;
+    std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int signal) {
+        if (ec) {
+            return;
+        }
+        if (signal == SIGHUP) {
+            reload();
+            signals.async_wait(on_signal);
+            return;
+        }
+        spdlog::info("received signal {}: draining", signal);
+        stop = true;
+    };
+    signals.async_wait(on_signal);
+    while (!stop) {
+        signals_io_.run_one();
+    }
+    drain();
+    return 0;
+}
+
+void Server::drain() {
+    shared_.draining = true;
+    for (size_t i = 0; i < workers_.size(); ++i) {
+        Worker& worker = *workers_[i];
+        asio::post(worker.io, [acceptor = acceptors_[i], &worker] {
+            boost::system::error_code ec;
+            acceptor->close(ec);
+            // Idle clients are told now; busy ones when their transaction ends.
+            for (PgSession* session : std::vector<PgSession*>(worker.sessions.begin(), worker.sessions.end())) {
+                session->drain();
+            }
+        });
+    }
+    auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+    while (shared_.sessions.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (shared_.sessions.load() > 0) {
+        spdlog::warn("{} session(s) still busy after {} s: closing them", shared_.sessions.load(),
+                     kDrainTimeout.count());
+    }
+    for (auto& worker : workers_) {
+        asio::post(worker->io, [&worker] { worker->router.stop(); });
+    }
+    for (auto& worker : workers_) {
+        worker->io.stop();
+    }
+    for (auto& thread : threads_) {
+        thread.join();
+    }
+    threads_.clear();
+    spdlog::info("stopped");
+}
+
+void Server::reload() {
+    try {
+        Config fresh = reload_config(shared_.config, argc_, argv_);
+        spdlog::set_level(spdlog::level::from_str(fresh.log_level));
+        spdlog::info("configuration reloaded (log level {}); listeners and services change on restart",
+                     fresh.log_level);
+    } catch (const std::exception& e) {
+        spdlog::error("configuration not reloaded: {}", e.what());
+    }
+}
+
+} // namespace nectar::proxy

@@ -1,0 +1,32 @@
+#pragma once
+// Service connection URLs (SPEC §1): postgresql://user:pass@host:port/db?key=value, and the
+// other schemes later connectors take. Percent-decoding happens here, once.
+
+#include "protocol/error.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nectar::proxy {
+
+struct ServiceUrl {
+    std::string scheme;   ///< lower-case: postgresql, mysql, mariadb, mongodb, mssql, odbc, sqlite
+    std::string user;     ///< decoded
+    std::string password; ///< decoded
+    std::string host;     ///< decoded; an absolute path is a Unix socket directory; [v6] unbracketed
+    int port = 0;         ///< 0 when absent
+    std::string database; ///< decoded path without the leading '/'
+    std::vector<std::pair<std::string, std::string>> params; ///< decoded query string, in order
+    std::string raw;      ///< the text as given
+
+    const std::string* param(const std::string& name) const;
+    /// The URL with the password replaced by "***", for logs and error messages.
+    std::string redacted() const;
+};
+
+/// Parses a URL; "postgres://" is accepted as "postgresql://". Errors name what is wrong
+/// (SQLSTATE 22023) and never echo the password.
+Result<ServiceUrl> parse_service_url(const std::string& text);
+
+} // namespace nectar::proxy

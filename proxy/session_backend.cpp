@@ -1,0 +1,372 @@
+// Server → client: reading the server connection's messages, matching each to what the
+// session expects, hiding answers to Nectar's own messages, tracking transaction status and
+// session-state effects, and handing the connection back to the pool when the transaction ends.
+
+#include "protocol/backend_messages.hpp"
+#include "proxy/pg_session.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace nectar::proxy {
+
+namespace {
+
+/// Messages this big are passed on as they arrive instead of being buffered whole.
+constexpr size_t kStreamAbove = 256 * 1024;
+/// Past this much unsent output, the server's data waits for the client to read.
+constexpr size_t kClientHighWater = 1 << 20;
+
+} // namespace
+
+asio::awaitable<void> PgSession::relay_backend(std::shared_ptr<PgSession> self) {
+    bool done = false;
+    while (!done) {
+        boost::system::error_code ec;
+        size_t n = co_await backend_->read_some(backend_in_, ec);
+        if (ec || n == 0) {
+            if (!closing_) {
+                on_backend_lost();
+            }
+            break;
+        }
+        for (;;) {
+            RelayStep step = process_backend_input();
+            co_await flush_client();
+            if (step == RelayStep::done) {
+                done = true;
+            }
+            if (step != RelayStep::more_buffered) {
+                break;
+            }
+        }
+        done = done || closing_ || client_broken_ || backend_broken_;
+    }
+    reader_running_ = false;
+    finish_detach();
+    if (client_broken_ && !closing_) {
+        client_.close(); // wakes the client reader, which ends the session
+    }
+}
+
+PgSession::RelayStep PgSession::process_backend_input() {
+    for (;;) {
+        if (stream_remaining_ > 0) {
+            size_t take = std::min(stream_remaining_, backend_in_.size());
+            if (!stream_swallowed_) {
+                send(backend_in_.view().substr(0, take));
+            }
+            backend_in_.consume(take);
+            stream_remaining_ -= take;
+            if (stream_remaining_ > 0) {
+                return RelayStep::need_read;
+            }
+        }
+        auto frame = protocol::next_frame(backend_in_.view());
+        if (frame.status == protocol::FrameStatus::need_more) {
+            bool passable = frame.type == protocol::be::kDataRow || frame.type == protocol::be::kCopyData;
+            if (frame.declared_size > kStreamAbove && passable && !expected_.empty()) {
+                // A large row: pass it on piece by piece rather than holding it all.
+                emit_ready_locals();
+                stream_swallowed_ = !expected_.empty() && expected_.front().swallow;
+                stream_remaining_ = frame.declared_size;
+                continue;
+            }
+            return RelayStep::need_read;
+        }
+        if (frame.status == protocol::FrameStatus::error) {
+            spdlog::error("session {}: invalid message from server {}", id_, backend_->target().describe());
+            on_backend_lost();
+            return RelayStep::done;
+        }
+        std::string_view raw(backend_in_.view().data(), frame.size);
+        on_backend_message(frame.type, frame.body, raw);
+        backend_in_.consume(frame.size);
+        if (detach_requested_ || backend_broken_) {
+            return RelayStep::done;
+        }
+        if (client_out_.size() > kClientHighWater) {
+            return RelayStep::more_buffered; // send what we have before going on
+        }
+    }
+}
+
+void PgSession::emit_ready_locals() {
+    while (!expected_.empty() && expected_.front().kind == Expectation::Kind::local) {
+        send(expected_.front().local_bytes);
+        expected_.pop_front();
+    }
+}
+
+void PgSession::on_backend_message(char type, std::string_view body, std::string_view raw) {
+    using Kind = Expectation::Kind;
+    namespace be = protocol::be;
+    emit_ready_locals();
+    // Asynchronous messages may come at any time and always reach the client.
+    if (type == be::kParameterStatus) {
+        if (auto status = protocol::parse_parameter_status(body)) {
+            backend_->parameters()[std::string(status->name)] = std::string(status->value);
+        }
+        send(raw);
+        return;
+    }
+    if (type == be::kNotificationResponse || type == be::kNoticeResponse) {
+        send(raw);
+        return;
+    }
+    if (expected_.empty()) {
+        // Only an error can come unasked: the server ending the connection (shutdown).
+        if (type == be::kErrorResponse) {
+            send(raw);
+            spdlog::info("session {}: server connection ended while idle", id_);
+        } else {
+            spdlog::error("session {}: unexpected message '{}' from server", id_, type);
+        }
+        backend_broken_ = true;
+        client_broken_ = true; // a pinned session cannot go on without its server session
+        return;
+    }
+
+    Expectation& head = expected_.front();
+    if (type == be::kErrorResponse) {
+        error_in_segment_ = true;
+        auto error = protocol::parse_error_response(body);
+        bool fatal = error && (error->severity == "FATAL" || error->severity == "PANIC");
+        if (fatal) {
+            // The server connection is going away; the client's session is not.
+            backend_broken_ = true;
+            Error relayed = error.value();
+            relayed.severity = "ERROR";
+            protocol::write_error(client_out_, relayed);
+        } else if (head.replace_error) {
+            protocol::write_error(client_out_, *head.replace_error);
+        } else if (head.swallow && head.kind == Kind::query) {
+            // Restoring session state failed: tell the client without breaking its protocol.
+            Error warning = error ? error.value() : error.error();
+            warning.severity = "WARNING";
+            warning.message = "Nectar could not restore session state: " + warning.message;
+            protocol::write_error(client_out_, warning, be::kNoticeResponse);
+        } else {
+            send(raw);
+        }
+        if (head.kind == Kind::query || head.kind == Kind::sync) {
+            head.failed = true;
+            return;
+        }
+        on_statement_failed(head);
+        expected_.pop_front();
+        skip_until_sync();
+        return;
+    }
+
+    const bool pass = !head.swallow;
+    switch (head.kind) {
+    case Kind::parse:
+    case Kind::bind:
+    case Kind::close:
+        if (pass) {
+            send(raw);
+        }
+        expected_.pop_front();
+        return;
+    case Kind::describe:
+        if (pass) {
+            send(raw);
+        }
+        if (type != be::kParameterDescription) {
+            expected_.pop_front();
+        }
+        return;
+    case Kind::execute:
+        if (pass) {
+            send(raw);
+        }
+        if (type == be::kCommandComplete || type == be::kEmptyQueryResponse || type == be::kPortalSuspended) {
+            if (type == be::kCommandComplete && head.statement && !head.statement->changes.empty()) {
+                pending_changes_.insert(pending_changes_.end(), head.statement->changes.begin(),
+                                        head.statement->changes.end());
+            }
+            expected_.pop_front();
+        }
+        if (type == be::kCommandComplete) {
+            if (body.rfind("COMMIT", 0) == 0) {
+                tx_end_ = TxEnd::commit;
+            } else if (body.rfind("ROLLBACK", 0) == 0) {
+                tx_end_ = TxEnd::rollback;
+            }
+        }
+        return;
+    case Kind::sync:
+    case Kind::query:
+        if (type == be::kReadyForQuery) {
+            if (head.kind == Kind::query && !head.failed && !head.query_changes.empty()) {
+                pending_changes_.insert(pending_changes_.end(), std::make_move_iterator(head.query_changes.begin()),
+                                        std::make_move_iterator(head.query_changes.end()));
+            }
+            if (pass) {
+                send(raw);
+            }
+            expected_.pop_front();
+            on_ready_for_query(body.empty() ? 'I' : body[0], !pass);
+            return;
+        }
+        if (type == be::kCommandComplete) {
+            if (body.rfind("COMMIT", 0) == 0) {
+                tx_end_ = TxEnd::commit;
+            } else if (body.rfind("ROLLBACK", 0) == 0) {
+                tx_end_ = TxEnd::rollback;
+            }
+        }
+        if (pass) {
+            send(raw);
+        }
+        return;
+    case Kind::local:
+        return; // emitted above
+    }
+}
+
+void PgSession::on_ready_for_query(char status, bool swallowed) {
+    backend_status_ = status;
+    if (swallowed) {
+        return;
+    }
+    if (status == 'I') {
+        // The transaction ended: its session-state effects stand or fall with it.
+        bool committed = tx_end_ == TxEnd::commit || (tx_end_ == TxEnd::none && !error_in_segment_);
+        if (committed && !pending_changes_.empty()) {
+            if (state_.apply(pending_changes_, *backend_)) {
+                statements_.clear();
+                unnamed_.reset();
+            }
+        }
+        pending_changes_.clear();
+    }
+    tx_end_ = TxEnd::none;
+    error_in_segment_ = false;
+    bool pinned = session_pooling_ || state_.listening();
+    if (status == 'I' && expected_.empty() && !pinned) {
+        detach_requested_ = true;
+    }
+}
+
+void PgSession::on_statement_failed(const Expectation& expectation) {
+    if (expectation.kind != Expectation::Kind::parse && expectation.kind != Expectation::Kind::local) {
+        return;
+    }
+    if (expectation.statement && backend_) {
+        if (expectation.statement->server_name.empty()) {
+            backend_->unnamed_owner = {0, 0};
+            if (unnamed_ == expectation.statement) {
+                unnamed_.reset();
+            }
+        } else if (expectation.kind == Expectation::Kind::parse) {
+            backend_->prepared.erase(expectation.statement->server_name);
+        }
+    }
+    if (!expectation.client_statement.empty()) {
+        auto found = statements_.find(expectation.client_statement);
+        if (found != statements_.end() && found->second == expectation.statement) {
+            statements_.erase(found);
+        }
+    }
+}
+
+void PgSession::skip_until_sync() {
+    while (!expected_.empty() && expected_.front().kind != Expectation::Kind::sync) {
+        on_statement_failed(expected_.front());
+        expected_.pop_front();
+    }
+    skipping_ = expected_.empty();
+}
+
+void PgSession::on_backend_lost() {
+    backend_broken_ = true;
+    if (expected_.empty()) {
+        if (session_pooling_ || state_.listening() || backend_status_ != 'I') {
+            // PostgreSQL would have ended this session; so must we.
+            protocol::write_error(client_out_, Error::make("08006", "server connection lost", "FATAL"));
+            client_broken_ = true;
+        }
+        return;
+    }
+    spdlog::warn("session {}: server connection to {} lost during a request", id_, backend_->target().describe());
+    Error lost = Error::make("08006", "server connection to service \"" + pool_->service() + "\" was lost");
+    bool error_sent = error_in_segment_;
+    for (const Expectation& expectation : expected_) {
+        if (expectation.kind == Expectation::Kind::sync || expectation.kind == Expectation::Kind::query) {
+            if (!error_sent && !expectation.swallow) {
+                protocol::write_error(client_out_, lost);
+            }
+            if (!expectation.swallow) {
+                protocol::write_ready_for_query(client_out_, 'I');
+            }
+            error_sent = false;
+        }
+    }
+    expected_.clear();
+    pending_changes_.clear();
+    skipping_ = false;
+    stream_remaining_ = 0;
+    backend_status_ = 'I';
+    error_in_segment_ = false;
+    tx_end_ = TxEnd::none;
+}
+
+void PgSession::finish_detach() {
+    if (!backend_ || reader_running_ || writes_in_flight_ > 0) {
+        return; // whoever finishes last hands the connection back
+    }
+    if (!detach_requested_ && !closing_ && !backend_broken_ && !client_broken_) {
+        return;
+    }
+    cancel_target_->set(nullptr, 0, 0);
+    bool reusable = !backend_broken_ && expected_.empty() && backend_status_ == 'I' && stream_remaining_ == 0 &&
+                    !state_.listening() && !session_pooling_;
+    backend_in_.consume(backend_in_.size());
+    if (reusable) {
+        pool_->release(std::move(backend_));
+    } else {
+        pool_->discard(std::move(backend_));
+    }
+    detach_requested_ = false;
+    if (draining_ && !closing_) {
+        end_for_shutdown();
+    }
+}
+
+asio::awaitable<void> PgSession::flush_client() {
+    if (client_writing_) {
+        // Another coroutine is writing and will send what we added; hold back a fast server.
+        while (client_writing_ && client_out_.size() > kClientHighWater && !client_broken_) {
+            boost::system::error_code ec;
+            client_drained_.expires_at(asio::steady_timer::time_point::max());
+            co_await client_drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        co_return;
+    }
+    client_writing_ = true;
+    while (!client_out_.empty() && !client_broken_) {
+        std::swap(client_out_, client_inflight_);
+        client_out_.clear();
+        boost::system::error_code ec;
+        co_await client_.write_all(client_inflight_, ec);
+        if (ec) {
+            client_broken_ = true;
+        }
+    }
+    client_inflight_.clear();
+    if (client_inflight_.capacity() > (1 << 20)) {
+        client_inflight_ = std::string();
+    }
+    client_writing_ = false;
+    client_drained_.cancel();
+}
+
+asio::awaitable<void> PgSession::send_fatal(const Error& error) {
+    protocol::write_error(client_out_, error);
+    co_await flush_client();
+}
+
+} // namespace nectar::proxy
