@@ -42,6 +42,7 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     // Client → server (session_frontend.cpp).
     asio::awaitable<void> serve();
     asio::awaitable<bool> attach_backend();
+    void start_concurrent_relay();
     void forward(const protocol::Frame& frame);
     void forward_parse(const protocol::Frame& frame);
     void forward_bind(const protocol::Frame& frame);
@@ -53,6 +54,10 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     void fail_batch(const Error& error);
 
     // Server → client (session_backend.cpp).
+    /// Relays the answers to what was sent, until none is outstanding or the server waits
+    /// for the client (COPY FROM STDIN).
+    asio::awaitable<void> relay_answers();
+    /// Reads the server concurrently with the client (a LISTENing session), until detach.
     asio::awaitable<void> relay_backend(std::shared_ptr<PgSession> self);
     enum class RelayStep { need_read, more_buffered, done };
     RelayStep process_backend_input();
@@ -109,6 +114,7 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     bool closing_ = false;
     bool draining_ = false;
     bool skipping_ = false;          ///< the server skips messages until Sync after an error
+    bool server_awaits_client_ = false; ///< COPY FROM STDIN in progress
     bool error_in_segment_ = false;  ///< an error reached the client since the last ReadyForQuery
     enum class TxEnd { none, commit, rollback } tx_end_ = TxEnd::none;
     size_t stream_remaining_ = 0; ///< bytes of a large message still to pass through unparsed

@@ -50,6 +50,27 @@ asio::awaitable<void> PgSession::relay_backend(std::shared_ptr<PgSession> self) 
     }
 }
 
+asio::awaitable<void> PgSession::relay_answers() {
+    while (backend_ && !expected_.empty() && !server_awaits_client_ && !backend_broken_ && !client_broken_) {
+        boost::system::error_code ec;
+        size_t n = co_await backend_->read_some(backend_in_, ec);
+        if (ec || n == 0) {
+            on_backend_lost();
+            co_return;
+        }
+        for (;;) {
+            RelayStep step = process_backend_input();
+            co_await flush_client();
+            if (step == RelayStep::done) {
+                co_return;
+            }
+            if (step != RelayStep::more_buffered) {
+                break;
+            }
+        }
+    }
+}
+
 PgSession::RelayStep PgSession::process_backend_input() {
     for (;;) {
         if (stream_remaining_ > 0) {
@@ -114,6 +135,9 @@ void PgSession::on_backend_message(char type, std::string_view body, std::string
     if (type == be::kNotificationResponse || type == be::kNoticeResponse) {
         send(raw);
         return;
+    }
+    if (type == be::kCopyInResponse || type == be::kCopyBothResponse) {
+        server_awaits_client_ = true; // COPY FROM STDIN: the client's data comes next
     }
     if (expected_.empty()) {
         // Only an error can come unasked: the server ending the connection (shutdown).
@@ -229,6 +253,7 @@ void PgSession::on_backend_message(char type, std::string_view body, std::string
 
 void PgSession::on_ready_for_query(char status, bool swallowed) {
     backend_status_ = status;
+    server_awaits_client_ = false;
     if (swallowed) {
         return;
     }
@@ -308,6 +333,7 @@ void PgSession::on_backend_lost() {
     expected_.clear();
     pending_changes_.clear();
     skipping_ = false;
+    server_awaits_client_ = false;
     stream_remaining_ = 0;
     backend_status_ = 'I';
     error_in_segment_ = false;

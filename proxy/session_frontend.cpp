@@ -66,19 +66,28 @@ asio::awaitable<void> PgSession::serve() {
             }
         }
         if (backend_ && !backend_out_.empty()) {
-            // The reader may finish (and want to hand the connection back) while we write.
+            // With a concurrent reader, it may finish (and want to detach) while we write.
             writes_in_flight_++;
             co_await backend_->write_all(backend_out_, ec);
             writes_in_flight_--;
             backend_out_.clear();
             if (ec) {
                 backend_broken_ = true;
-                backend_->cancel(); // the reader reports the loss to the client
+                backend_->cancel(); // a concurrent reader reports the loss to the client
             }
-            finish_detach();
         }
+        if (backend_ && !reader_running_) {
+            // The client now waits for the answers: relay them here, as PostgreSQL would
+            // answer before reading further (no second coroutine, no extra wakeups).
+            co_await relay_answers();
+        }
+        finish_detach();
         emit_ready_locals();
         co_await flush_client();
+        if (backend_ && !reader_running_ && state_.listening() && expected_.empty()) {
+            // Notifications come while the client is idle: read the server concurrently.
+            start_concurrent_relay();
+        }
     }
 }
 
@@ -94,9 +103,12 @@ asio::awaitable<bool> PgSession::attach_backend() {
     detach_requested_ = false;
     backend_status_ = 'I';
     cancel_target_->set(&backend_->target(), backend_->process_id(), backend_->secret_key());
+    co_return true;
+}
+
+void PgSession::start_concurrent_relay() {
     reader_running_ = true;
     asio::co_spawn(worker_.io, relay_backend(shared_from_this()), asio::detached);
-    co_return true;
 }
 
 void PgSession::fail_batch(const Error& error) {
@@ -184,10 +196,12 @@ void PgSession::forward(const protocol::Frame& frame) {
         backend_out_.append(raw_bytes(frame));
         expect(Expectation{.kind = Kind::query});
         return;
-    case protocol::fe::kFlush:
-    case protocol::fe::kCopyData:
     case protocol::fe::kCopyDone:
     case protocol::fe::kCopyFail:
+        server_awaits_client_ = false;
+        [[fallthrough]];
+    case protocol::fe::kFlush:
+    case protocol::fe::kCopyData:
         backend_out_.append(raw_bytes(frame));
         return;
     default:

@@ -337,8 +337,6 @@ asio::awaitable<bool> PgSession::open_server_session() {
     if (session_pooling_) {
         backend_ = std::move(conn);
         cancel_target_->set(&backend_->target(), backend_->process_id(), backend_->secret_key());
-        reader_running_ = true;
-        asio::co_spawn(worker_.io, relay_backend(shared_from_this()), asio::detached);
     } else {
         pool_->release(std::move(conn));
     }

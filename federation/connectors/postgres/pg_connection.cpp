@@ -5,7 +5,9 @@
 #include "protocol/frontend_messages.hpp"
 #include "protocol/scram.hpp"
 
+#include <cerrno>
 #include <optional>
+#include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -23,6 +25,17 @@ namespace {
 
 using boost::system::error_code;
 constexpr auto kUseAwaitable = asio::use_awaitable;
+
+/// The connected socket re-registered with the event loop. Connecting left it watched for
+/// writability, and on an edge-triggered epoll that wakes the loop at every ACK.
+template <typename Connected>
+PgConnection::Socket fresh_socket(asio::any_io_executor executor, Connected& connected, int family, int protocol) {
+    error_code ec;
+    auto fd = connected.release(ec);
+    PgConnection::Socket socket(executor);
+    socket.assign(asio::generic::stream_protocol(family, protocol), fd, ec);
+    return socket;
+}
 
 Error connection_error(const PgTarget& target, const std::string& what) {
     return Error::make("08001", "could not connect to server " + target.describe() + ": " + what);
@@ -80,7 +93,7 @@ PgConnection::open_within(asio::any_io_executor executor, const PgTarget& target
         if (ec) {
             co_return connection_error(target, ec.message());
         }
-        socket = Socket(std::move(unix_socket));
+        socket = fresh_socket(executor, unix_socket, AF_UNIX, 0);
     } else {
         asio::ip::tcp::resolver resolver(executor);
         *abort = [&resolver] { resolver.cancel(); };
@@ -96,7 +109,7 @@ PgConnection::open_within(asio::any_io_executor executor, const PgTarget& target
             co_return connection_error(target, ec.message());
         }
         tcp_socket.set_option(asio::ip::tcp::no_delay(true), ec);
-        socket = Socket(std::move(tcp_socket));
+        socket = fresh_socket(executor, tcp_socket, tcp_socket.local_endpoint(ec).protocol().family(), IPPROTO_TCP);
     }
 
     std::unique_ptr<PgConnection> conn(new PgConnection(std::move(socket), target));
@@ -343,8 +356,13 @@ asio::awaitable<void> PgConnection::write_all(std::string_view data, error_code&
     }
 }
 
-void PgConnection::wait_readable(std::function<void(error_code)> handler) {
-    socket_.async_wait(Socket::wait_read, std::move(handler));
+bool PgConnection::looks_alive() {
+    if (!socket_.is_open()) {
+        return false;
+    }
+    char byte;
+    ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 void PgConnection::cancel() {

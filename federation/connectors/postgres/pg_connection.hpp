@@ -46,9 +46,9 @@ class PgConnection {
     /// Runs Nectar's own simple query (no rows expected) to its ReadyForQuery: the first error
     /// if any. Only on a connection no session is relaying.
     asio::awaitable<Result<void>> run_simple_query(std::string_view sql);
-    /// Calls `handler(ec)` once the socket has something to read (a server closing an idle
-    /// connection); used by the pool to notice dead idle connections.
-    void wait_readable(std::function<void(boost::system::error_code)> handler);
+    /// False when an idle connection has been closed by the server or has data waiting (which
+    /// for an idle connection means the server is ending it). One non-blocking peek.
+    bool looks_alive();
     void cancel();
     void close();
     bool is_open() const { return socket_.is_open(); }

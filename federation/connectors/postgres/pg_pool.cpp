@@ -11,6 +11,8 @@ namespace nectar::federation {
 namespace {
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
+/// Connections idle longer than this are checked for life before they are handed out.
+constexpr auto kCheckIdleAfter = std::chrono::milliseconds(50);
 } // namespace
 
 PgPool::PgPool(asio::any_io_executor executor, std::string service, PgTarget target, PoolConfig config,
@@ -51,11 +53,13 @@ asio::awaitable<Result<std::unique_ptr<PgConnection>>> PgPool::acquire() {
     while (!idle_.empty()) {
         std::unique_ptr<PgConnection> conn = std::move(idle_.back());
         idle_.pop_back();
-        conn->cancel(); // stop watching for the server closing it
         conn->pool_generation++;
-        if (conn->is_open()) {
+        // A connection idle for a while may have been ended by the server (restart,
+        // idle_session_timeout): check before use. A busy pool's connections skip the check.
+        if (Clock::now() - conn->idle_since < kCheckIdleAfter || conn->looks_alive()) {
             co_return std::move(conn);
         }
+        spdlog::info("service {}: idle server connection was closed by the server", service_);
         total_--;
     }
     if (total_ < config_.max_connections) {
@@ -138,29 +142,7 @@ void PgPool::discard(std::unique_ptr<PgConnection> conn) {
 
 void PgPool::park(std::unique_ptr<PgConnection> conn) {
     conn->idle_since = Clock::now();
-    PgConnection* raw = conn.get();
     idle_.push_back(std::move(conn));
-    watch_idle(raw);
-}
-
-void PgPool::watch_idle(PgConnection* conn) {
-    uint64_t generation = conn->pool_generation;
-    auto alive = alive_;
-    conn->wait_readable([this, alive, conn, generation](error_code ec) {
-        if (ec || !*alive) {
-            return; // cancelled: the connection was handed out or closed
-        }
-        // An idle server connection only speaks when it is going away (shutdown, restart,
-        // idle_session_timeout): drop it so no session gets it.
-        for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-            if (it->get() == conn && conn->pool_generation == generation) {
-                spdlog::info("service {}: idle server connection closed by the server", service_);
-                idle_.erase(it);
-                total_--;
-                return;
-            }
-        }
-    });
 }
 
 asio::awaitable<void> PgPool::reap_loop() {
@@ -178,6 +160,15 @@ asio::awaitable<void> PgPool::reap_loop() {
         while (!idle_.empty() && total_ > config_.min_connections && now - idle_.front()->idle_since > idle_limit) {
             idle_.pop_front();
             total_--;
+        }
+        // Drop idle connections the server has ended, so a restart does not leave dead ones.
+        for (auto it = idle_.begin(); it != idle_.end();) {
+            if (now - (*it)->idle_since >= kCheckIdleAfter && !(*it)->looks_alive()) {
+                it = idle_.erase(it);
+                total_--;
+            } else {
+                ++it;
+            }
         }
         while (total_ < config_.min_connections && !stopped_) {
             auto made = co_await create(now + std::chrono::milliseconds(config_.create_timeout_ms));

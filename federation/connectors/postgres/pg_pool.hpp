@@ -51,7 +51,6 @@ class PgPool {
 
     asio::awaitable<Result<std::unique_ptr<PgConnection>>> create(std::chrono::steady_clock::time_point deadline);
     void park(std::unique_ptr<PgConnection> conn);
-    void watch_idle(PgConnection* conn);
     asio::awaitable<void> reap_loop();
 
     asio::any_io_executor executor_;
