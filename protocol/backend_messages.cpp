@@ -113,6 +113,9 @@ void write_error(std::string& out, const Error& error, char type) {
     if (error.position != 0) {
         write_field(w, 'P', std::to_string(error.position));
     }
+    for (const auto& [code, value] : error.other_fields) {
+        write_field(w, code, value);
+    }
     w.byte('\0');
     w.end();
 }
@@ -323,7 +326,10 @@ Result<Error> parse_error_response(std::string_view body) {
             break;
         }
         default:
-            break; // fields Nectar does not keep (where, schema, table, file, line, ...)
+            // Where, schema, table, column, constraint, file, line, routine...: kept as they
+            // came so that a relayed error reaches the client whole.
+            error.other_fields.emplace_back(code, std::string(value));
+            break;
         }
     }
     if (!reader.at_end()) {

@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace nectar {
 
@@ -15,6 +16,8 @@ struct Error {
     std::string detail;
     std::string hint;
     int position = 0; ///< 1-based character position in the statement, 0 when unknown
+    /// Other ErrorResponse fields by their code (W where, s schema, t table, n constraint...).
+    std::vector<std::pair<char, std::string>> other_fields;
 
     static Error make(std::string sqlstate, std::string message, std::string severity = "ERROR") {
         Error e;

@@ -26,10 +26,12 @@ struct Expectation {
     };
 
     Kind kind;
+    uint64_t seq = 0; ///< order of sending, to know which answers a flush point covers
     bool swallow = false; ///< Nectar's own message: the client never sees its answer
     /// parse: the statement being prepared; execute: the statement behind the portal.
     std::shared_ptr<const StatementInfo> statement;
-    std::string client_statement;              ///< parse/local: the client's name to forget if it fails
+    std::string client_statement; ///< parse/local: the client's name to forget if it fails;
+                                  ///< bind/describe: the name errors must show instead of ours
     std::vector<StateStatement> query_changes; ///< query: session-state effects on success
     std::optional<Error> replace_error;        ///< parse: raise this error instead of the server's
     std::string local_bytes;                   ///< local: bytes for the client

@@ -51,6 +51,9 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     std::shared_ptr<const StatementInfo> ensure_prepared(std::string_view client_name);
     void raise_error(Error error);
     void expect(Expectation expectation);
+    /// The client sent Sync, Flush, Query...: the server will send what it owes so far.
+    void mark_flush_point() { flush_through_ = next_seq_ - 1; }
+    bool answers_due() const;
     void fail_batch(const Error& error);
 
     // Server → client (session_backend.cpp).
@@ -106,6 +109,8 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     protocol::InputBuffer backend_in_{16384};
     std::string backend_out_;
     std::deque<Expectation> expected_;
+    uint64_t next_seq_ = 1;
+    uint64_t flush_through_ = 0; ///< the server sends answers up to this expectation now
     char backend_status_ = 'I';
     bool reader_running_ = false;
     int writes_in_flight_ = 0;

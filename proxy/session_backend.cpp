@@ -51,7 +51,7 @@ asio::awaitable<void> PgSession::relay_backend(std::shared_ptr<PgSession> self) 
 }
 
 asio::awaitable<void> PgSession::relay_answers() {
-    while (backend_ && !expected_.empty() && !server_awaits_client_ && !backend_broken_ && !client_broken_) {
+    while (backend_ && answers_due() && !server_awaits_client_ && !backend_broken_ && !client_broken_) {
         boost::system::error_code ec;
         size_t n = co_await backend_->read_some(backend_in_, ec);
         if (ec || n == 0) {
@@ -158,13 +158,24 @@ void PgSession::on_backend_message(char type, std::string_view body, std::string
         auto error = protocol::parse_error_response(body);
         bool fatal = error && (error->severity == "FATAL" || error->severity == "PANIC");
         if (fatal) {
-            // The server connection is going away; the client's session is not.
-            backend_broken_ = true;
+            // The server connection is going away; the client's session is not: what it was
+            // waiting for ends with this error.
             Error relayed = error.value();
             relayed.severity = "ERROR";
             protocol::write_error(client_out_, relayed);
+            on_backend_lost();
+            return;
         } else if (head.replace_error) {
             protocol::write_error(client_out_, *head.replace_error);
+        } else if (error && head.statement && !head.client_statement.empty() &&
+                   (head.kind == Kind::bind || head.kind == Kind::describe)) {
+            // The server named the statement by our name for it: show the client's.
+            Error renamed = error.value();
+            std::string ours = "\"" + head.statement->server_name + "\"";
+            if (size_t at = renamed.message.find(ours); at != std::string::npos) {
+                renamed.message.replace(at, ours.size(), "\"" + head.client_statement + "\"");
+            }
+            protocol::write_error(client_out_, renamed);
         } else if (head.swallow && head.kind == Kind::query) {
             // Restoring session state failed: tell the client without breaking its protocol.
             Error warning = error ? error.value() : error.error();

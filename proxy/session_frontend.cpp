@@ -25,6 +25,28 @@ std::string_view raw_bytes(const protocol::Frame& frame) {
 /// extended-query batch exactly as an error of its own would.
 constexpr std::string_view kFailingStatement = "nectar: raise error";
 
+/// Message types a client may send once the session has started.
+bool is_forwardable(char type) {
+    namespace fe = protocol::fe;
+    switch (type) {
+    case fe::kQuery:
+    case fe::kParse:
+    case fe::kBind:
+    case fe::kDescribe:
+    case fe::kExecute:
+    case fe::kClose:
+    case fe::kSync:
+    case fe::kFlush:
+    case fe::kCopyData:
+    case fe::kCopyDone:
+    case fe::kCopyFail:
+    case fe::kFunctionCall:
+        return true;
+    default:
+        return false;
+    }
+}
+
 } // namespace
 
 PgSession::PgSession(asio::ip::tcp::socket socket, Worker& worker)
@@ -41,6 +63,7 @@ asio::awaitable<void> PgSession::serve() {
     for (;;) {
         boost::system::error_code ec;
         size_t n = co_await client_.read_some(client_in_, ec);
+        char unknown_type = 0;
         if (ec || n == 0 || client_broken_) {
             co_return;
         }
@@ -56,6 +79,10 @@ asio::awaitable<void> PgSession::serve() {
             if (frame.type == protocol::fe::kTerminate) {
                 co_return;
             }
+            if (!is_forwardable(frame.type)) {
+                unknown_type = frame.type;
+                break;
+            }
             if (!backend_ && !co_await attach_backend()) {
                 continue; // the batch was answered with an error and consumed
             }
@@ -64,6 +91,11 @@ asio::awaitable<void> PgSession::serve() {
             if (client_broken_) {
                 co_return;
             }
+        }
+        if (unknown_type != 0 && backend_) {
+            // PostgreSQL answers what came before, then ends the session.
+            protocol::write_flush(backend_out_);
+            mark_flush_point();
         }
         if (backend_ && !backend_out_.empty()) {
             // With a concurrent reader, it may finish (and want to detach) while we write.
@@ -76,7 +108,7 @@ asio::awaitable<void> PgSession::serve() {
                 backend_->cancel(); // a concurrent reader reports the loss to the client
             }
         }
-        if (backend_ && !reader_running_) {
+        if (backend_ && !reader_running_ && answers_due()) {
             // The client now waits for the answers: relay them here, as PostgreSQL would
             // answer before reading further (no second coroutine, no extra wakeups).
             co_await relay_answers();
@@ -84,6 +116,13 @@ asio::awaitable<void> PgSession::serve() {
         finish_detach();
         emit_ready_locals();
         co_await flush_client();
+        if (unknown_type != 0) {
+            co_await send_fatal(Error::make("08P01",
+                                            "invalid frontend message type " +
+                                                std::to_string(static_cast<unsigned char>(unknown_type)),
+                                            "FATAL"));
+            co_return;
+        }
         if (backend_ && !reader_running_ && state_.listening() && expected_.empty()) {
             // Notifications come while the client is idle: read the server concurrently.
             start_concurrent_relay();
@@ -150,7 +189,12 @@ void PgSession::expect(Expectation expectation) {
         }
         skipping_ = false;
     }
+    expectation.seq = next_seq_++;
     expected_.push_back(std::move(expectation));
+}
+
+bool PgSession::answers_due() const {
+    return !expected_.empty() && expected_.front().seq <= flush_through_;
 }
 
 void PgSession::forward(const protocol::Frame& frame) {
@@ -173,6 +217,7 @@ void PgSession::forward(const protocol::Frame& frame) {
         }
         backend_out_.append(raw_bytes(frame));
         expect(std::move(expectation));
+        mark_flush_point();
         return;
     }
     case protocol::fe::kParse:
@@ -191,23 +236,26 @@ void PgSession::forward(const protocol::Frame& frame) {
     case protocol::fe::kSync:
         backend_out_.append(raw_bytes(frame));
         expect(Expectation{.kind = Kind::sync});
+        mark_flush_point();
         return;
     case protocol::fe::kFunctionCall:
         backend_out_.append(raw_bytes(frame));
         expect(Expectation{.kind = Kind::query});
+        mark_flush_point();
         return;
     case protocol::fe::kCopyDone:
     case protocol::fe::kCopyFail:
         server_awaits_client_ = false;
         [[fallthrough]];
     case protocol::fe::kFlush:
+        backend_out_.append(raw_bytes(frame));
+        mark_flush_point();
+        return;
     case protocol::fe::kCopyData:
         backend_out_.append(raw_bytes(frame));
         return;
     default:
-        raise_error(Error::make("08P01", std::string("invalid frontend message type ") +
-                                             std::to_string(static_cast<unsigned char>(frame.type))));
-        return;
+        return; // serve() only forwards what is_forwardable() accepts
     }
 }
 
@@ -302,7 +350,12 @@ void PgSession::forward_bind(const protocol::Frame& frame) {
     } else if (!portal_statements_.empty()) {
         portal_statements_.erase(std::string(bind->portal));
     }
-    expect(Expectation{.kind = Expectation::Kind::bind});
+    Expectation expectation{.kind = Expectation::Kind::bind};
+    if (!bind->statement.empty()) {
+        expectation.statement = info;
+        expectation.client_statement = std::string(bind->statement);
+    }
+    expect(std::move(expectation));
 }
 
 void PgSession::forward_describe_or_close(const protocol::Frame& frame) {
@@ -327,6 +380,10 @@ void PgSession::forward_describe_or_close(const protocol::Frame& frame) {
             return;
         }
         protocol::write_describe(backend_out_, 'S', target->name.empty() ? "" : info->server_name);
+        if (!target->name.empty()) {
+            expectation.statement = info;
+            expectation.client_statement = std::string(target->name);
+        }
         expect(std::move(expectation));
         return;
     }

@@ -113,16 +113,20 @@ asio::awaitable<bool> PgSession::startup() {
                 co_await flush_client();
                 continue;
             }
-            // Bytes that came with the SSLRequest were sent before encryption: refuse them
-            // (they could have been injected by a man in the middle, CVE-2021-23214).
-            if (!client_in_.empty()) {
-                spdlog::warn("client {}: unencrypted data after SSLRequest, closing", client_.peer());
-                co_return false;
-            }
             send("S");
             co_await flush_client();
             if (auto started = co_await client_.start_tls(*shared_.tls); !started) {
                 spdlog::info("client {}: {}", client_.peer(), started.error().message);
+                co_return false;
+            }
+            // Bytes that came with the SSLRequest were sent before encryption: refuse them
+            // (a man in the middle may have injected them, CVE-2021-23214), as PostgreSQL does.
+            if (!client_in_.empty()) {
+                spdlog::warn("client {}: unencrypted data after SSLRequest, closing", client_.peer());
+                Error error = fatal("08P01", "received unencrypted data after SSL request");
+                error.detail = "This could be either a client-software bug or evidence of an attempted "
+                               "man-in-the-middle attack.";
+                co_await send_fatal(error);
                 co_return false;
             }
             continue;
