@@ -32,8 +32,8 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     asio::awaitable<bool> startup();
     asio::awaitable<bool> read_startup_packet(protocol::StartupFrame& frame);
     asio::awaitable<bool> authenticate(const std::string& user);
-    asio::awaitable<bool> authenticate_scram(const std::string& user);
-    asio::awaitable<bool> authenticate_password(const std::string& user);
+    asio::awaitable<bool> authenticate_scram(const UserMap& users, const std::string& user);
+    asio::awaitable<bool> authenticate_password(const UserMap& users, const std::string& user);
     asio::awaitable<bool> read_password_message(std::string_view& body);
     asio::awaitable<bool> open_server_session();
     asio::awaitable<void> cancel_request(std::string_view body);

@@ -23,10 +23,14 @@ struct UserCredential {
     std::vector<std::string> roles;
 };
 
+using UserMap = std::unordered_map<std::string, UserCredential>;
+
 /// Process-wide, shared by all workers (immutable after start, or internally locked).
 struct ProxyShared {
     Config config;
-    std::unordered_map<std::string, UserCredential> users;
+    /// Replaced whole on SIGHUP; a session keeps the map it read for its authentication.
+    std::shared_ptr<const UserMap> users() const { return std::atomic_load(&users_); }
+    void set_users(std::shared_ptr<const UserMap> users) { std::atomic_store(&users_, std::move(users)); }
     protocol::ScramSecret unknown_user_secret; ///< makes an unknown user fail like a wrong password
     std::unique_ptr<boost::asio::ssl::context> tls; ///< null without --tls-cert
     std::string tls_end_point;                      ///< channel binding data of our certificate
@@ -36,6 +40,9 @@ struct ProxyShared {
     StatementRegistry statements;
     std::atomic<bool> draining{false};
     std::atomic<int> sessions{0};
+
+  private:
+    std::shared_ptr<const UserMap> users_ = std::make_shared<UserMap>();
 };
 
 class PgSession;

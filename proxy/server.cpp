@@ -33,6 +33,15 @@ std::string der_of_certificate(SSL_CTX* context) {
     return out;
 }
 
+/// SCRAM secrets for the configured users (the passwords themselves only for cleartext auth).
+std::shared_ptr<const UserMap> make_user_map(const Config& config) {
+    auto users = std::make_shared<UserMap>();
+    for (const UserConfig& user : config.users) {
+        (*users)[user.name] = UserCredential{protocol::make_scram_secret(user.password), user.password, user.roles};
+    }
+    return users;
+}
+
 } // namespace
 
 federation::PgTarget pg_target_from_url(const ServiceUrl& url) {
@@ -92,9 +101,7 @@ Server::~Server() {
 
 void Server::setup_security() {
     const Config& config = shared_.config;
-    for (const UserConfig& user : config.users) {
-        shared_.users[user.name] = UserCredential{protocol::make_scram_secret(user.password), user.password, user.roles};
-    }
+    shared_.set_users(make_user_map(config));
     std::string random_password(32, '\0');
     RAND_bytes(reinterpret_cast<unsigned char*>(random_password.data()), static_cast<int>(random_password.size()));
     shared_.unknown_user_secret = protocol::make_scram_secret(random_password);
@@ -272,8 +279,11 @@ void Server::reload() {
     try {
         Config fresh = reload_config(shared_.config, argc_, argv_);
         spdlog::set_level(spdlog::level::from_str(fresh.log_level));
-        spdlog::info("configuration reloaded (log level {}); listeners and services change on restart",
-                     fresh.log_level);
+        // New sessions authenticate against the new users; connected ones are not dropped.
+        shared_.set_users(make_user_map(fresh));
+        spdlog::info("configuration reloaded: log level {}, {} user(s); listeners, TLS and services change "
+                     "on restart",
+                     fresh.log_level, fresh.users.size());
     } catch (const std::exception& e) {
         spdlog::error("configuration not reloaded: {}", e.what());
     }

@@ -224,7 +224,8 @@ asio::awaitable<bool> PgSession::read_password_message(std::string_view& body) {
 }
 
 asio::awaitable<bool> PgSession::authenticate(const std::string& user) {
-    if (shared_.users.empty()) {
+    auto users = shared_.users();
+    if (users->empty()) {
         // SPEC §1: without configured users, only loopback clients are trusted.
         if (!client_.peer_is_loopback()) {
             co_await send_fatal(fatal("28000", "no authentication is configured: Nectar accepts only "
@@ -235,15 +236,15 @@ asio::awaitable<bool> PgSession::authenticate(const std::string& user) {
         co_return true;
     }
     bool ok = shared_.config.pg_auth_method == "password" && client_.is_tls()
-                  ? co_await authenticate_password(user)
-                  : co_await authenticate_scram(user);
+                  ? co_await authenticate_password(*users, user)
+                  : co_await authenticate_scram(*users, user);
     if (ok) {
         protocol::write_auth_ok(client_out_);
     }
     co_return ok;
 }
 
-asio::awaitable<bool> PgSession::authenticate_password(const std::string& user) {
+asio::awaitable<bool> PgSession::authenticate_password(const UserMap& users, const std::string& user) {
     protocol::write_auth_cleartext(client_out_);
     co_await flush_client();
     std::string_view body;
@@ -251,8 +252,8 @@ asio::awaitable<bool> PgSession::authenticate_password(const std::string& user) 
         co_return false;
     }
     auto password = protocol::parse_password_message(body);
-    auto found = shared_.users.find(user);
-    bool good = password && found != shared_.users.end() &&
+    auto found = users.find(user);
+    bool good = password && found != users.end() &&
                 protocol::constant_time_equal(*password, found->second.password);
     if (!good) {
         co_await send_fatal(fatal("28P01", "password authentication failed for user \"" + user + "\""));
@@ -261,7 +262,7 @@ asio::awaitable<bool> PgSession::authenticate_password(const std::string& user) 
     co_return true;
 }
 
-asio::awaitable<bool> PgSession::authenticate_scram(const std::string& user) {
+asio::awaitable<bool> PgSession::authenticate_scram(const UserMap& users, const std::string& user) {
     std::vector<std::string> mechanisms;
     if (client_.is_tls() && !shared_.tls_end_point.empty()) {
         mechanisms.emplace_back(protocol::kScramSha256Plus);
@@ -270,9 +271,8 @@ asio::awaitable<bool> PgSession::authenticate_scram(const std::string& user) {
     protocol::write_auth_sasl(client_out_, mechanisms);
     co_await flush_client();
 
-    auto found = shared_.users.find(user);
-    const protocol::ScramSecret& secret =
-        found != shared_.users.end() ? found->second.scram : shared_.unknown_user_secret;
+    auto found = users.find(user);
+    const protocol::ScramSecret& secret = found != users.end() ? found->second.scram : shared_.unknown_user_secret;
     protocol::ScramServer scram(secret, client_.is_tls() ? shared_.tls_end_point : std::string());
 
     std::string_view body;
@@ -298,7 +298,7 @@ asio::awaitable<bool> PgSession::authenticate_scram(const std::string& user) {
         co_return false;
     }
     auto server_final = scram.handle_client_final(body);
-    if (!server_final || found == shared_.users.end()) {
+    if (!server_final || found == users.end()) {
         if (server_final || server_final.error().sqlstate == "28P01") {
             co_await send_fatal(fatal("28P01", "password authentication failed for user \"" + user + "\""));
         } else {

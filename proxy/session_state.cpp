@@ -4,6 +4,25 @@
 
 namespace nectar::proxy {
 
+namespace {
+
+const std::string kRole = "role";
+const std::string kAuthorization = "session authorization";
+
+/// A statement name as a quoted identifier.
+std::string quote_name(const std::string& name) {
+    std::string out = "\"";
+    for (char c : name) {
+        out += c;
+        if (c == '"') {
+            out += '"';
+        }
+    }
+    return out + '"';
+}
+
+} // namespace
+
 std::shared_ptr<const StatementInfo> StatementRegistry::intern(std::string_view query,
                                                                const std::vector<uint32_t>& types) {
     std::string key(query);
@@ -57,20 +76,32 @@ std::string SessionState::sync_statements(federation::PgConnection& conn, uint64
     for (const auto& [name, statement] : conn.sql_prepares) {
         auto mine = sql_prepares_.find(name);
         if (mine == sql_prepares_.end() || mine->second != statement) {
-            append("DEALLOCATE \"" + name + "\"");
+            append("DEALLOCATE " + quote_name(name));
         }
     }
     auto desired = desired_settings();
+    auto differs = [&](const std::string& key) {
+        auto want = desired.find(key);
+        auto have = conn.applied_settings.find(key);
+        if (want == desired.end()) {
+            return have != conn.applied_settings.end();
+        }
+        return have == conn.applied_settings.end() || have->second != want->second;
+    };
     for (const auto& [key, statement] : conn.applied_settings) {
         if (!desired.count(key)) {
             append(reset_statement_for(key));
         }
     }
     for (const auto& [key, statement] : desired) {
-        auto applied = conn.applied_settings.find(key);
-        if (applied == conn.applied_settings.end() || applied->second != statement) {
+        if (key != kRole && differs(key)) {
             append(statement);
         }
+    }
+    // SET or RESET SESSION AUTHORIZATION also resets the role: the role comes after it.
+    auto role = desired.find(kRole);
+    if (role != desired.end() && (differs(kRole) || differs(kAuthorization))) {
+        append(role->second);
     }
     for (const auto& [name, statement] : sql_prepares_) {
         auto present = conn.sql_prepares.find(name);
@@ -92,29 +123,33 @@ bool SessionState::apply(const std::vector<StateStatement>& changes, federation:
     for (const StateStatement& change : changes) {
         switch (change.kind) {
         case Kind::set:
+            if (change.key == kAuthorization) {
+                reset_setting(kRole, conn); // the server resets the role with it
+            }
             set_settings_[change.key] = change.text;
             conn.applied_settings[change.key] = change.text;
             break;
         case Kind::reset:
-            set_settings_.erase(change.key);
-            // RESET brings back the server connection's startup value, not the client's: mark
-            // the client's startup setting as not in force so the next request re-applies it.
-            if (startup_settings_.count(change.key)) {
-                conn.applied_settings[change.key] = "";
-            } else {
-                conn.applied_settings.erase(change.key);
+            if (change.key == kAuthorization) {
+                reset_setting(kRole, conn);
             }
+            reset_setting(change.key, conn);
             break;
-        case Kind::reset_all:
-            set_settings_.clear();
+        case Kind::reset_all: {
+            // RESET ALL leaves the role and the session authorization as they are.
+            auto kept = [](const std::string& key) { return key == kRole || key == kAuthorization; };
+            std::erase_if(set_settings_, [&](const auto& setting) { return !kept(setting.first); });
             // The client's startup settings must be re-applied: mark them as not in force.
             for (const auto& [key, statement] : startup_settings_) {
-                conn.applied_settings[key] = "";
+                if (!kept(key)) {
+                    conn.applied_settings[key] = "";
+                }
             }
-            for (auto it = conn.applied_settings.begin(); it != conn.applied_settings.end();) {
-                it = startup_settings_.count(it->first) ? std::next(it) : conn.applied_settings.erase(it);
-            }
+            std::erase_if(conn.applied_settings, [&](const auto& setting) {
+                return !kept(setting.first) && !startup_settings_.count(setting.first);
+            });
             break;
+        }
         case Kind::prepare:
             sql_prepares_[change.key] = change.text;
             conn.sql_prepares[change.key] = change.text;
@@ -150,6 +185,17 @@ bool SessionState::apply(const std::vector<StateStatement>& changes, federation:
         }
     }
     return dropped_all_prepared;
+}
+
+void SessionState::reset_setting(const std::string& key, federation::PgConnection& conn) {
+    set_settings_.erase(key);
+    // RESET brings back the server connection's startup value, not the client's: mark the
+    // client's startup setting as not in force so the next request re-applies it.
+    if (startup_settings_.count(key)) {
+        conn.applied_settings[key] = "";
+    } else {
+        conn.applied_settings.erase(key);
+    }
 }
 
 } // namespace nectar::proxy

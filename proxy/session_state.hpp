@@ -53,6 +53,8 @@ class SessionState {
 
   private:
     std::map<std::string, std::string> desired_settings() const;
+    /// Records that `key` is back at the server connection's startup value on `conn`.
+    void reset_setting(const std::string& key, federation::PgConnection& conn);
 
     std::map<std::string, std::string> startup_settings_; ///< key → SET statement
     std::map<std::string, std::string> set_settings_;     ///< SETs the client ran, by key

@@ -23,43 +23,55 @@ class WordReader {
   public:
     explicit WordReader(std::string_view text) : text_(text) {}
 
-    /// The next word, or "" at the end or before punctuation.
+    /// The next word, or "" at the end or before punctuation. A qualified name (a."B".c) is one
+    /// word, its quoted parts as written and the others lower-cased.
     std::string next() {
         skip_space();
-        if (pos_ >= text_.size()) {
-            return {};
-        }
-        if (text_[pos_] == '"') {
-            std::string word;
-            for (++pos_; pos_ < text_.size(); ++pos_) {
-                if (text_[pos_] == '"') {
-                    if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
-                        word += '"';
-                        ++pos_;
-                        continue;
-                    }
-                    ++pos_;
-                    break;
-                }
-                word += text_[pos_];
-            }
-            return word;
-        }
-        if (!is_ident_start(text_[pos_]) && text_[pos_] != '*') {
-            return {};
-        }
-        if (text_[pos_] == '*') {
+        if (pos_ < text_.size() && text_[pos_] == '*') {
             ++pos_;
             return "*";
         }
-        size_t start = pos_;
-        while (pos_ < text_.size() && (is_ident_char(text_[pos_]) || text_[pos_] == '.')) {
+        std::string word;
+        while (pos_ < text_.size()) {
+            if (text_[pos_] == '"') {
+                word += quoted();
+            } else if (is_ident_start(text_[pos_])) {
+                size_t start = pos_;
+                while (pos_ < text_.size() && is_ident_char(text_[pos_])) {
+                    ++pos_;
+                }
+                word += lower(text_.substr(start, pos_ - start));
+            } else {
+                break;
+            }
+            if (pos_ >= text_.size() || text_[pos_] != '.') {
+                break;
+            }
+            word += '.';
             ++pos_;
         }
-        return lower(text_.substr(start, pos_ - start));
+        return word;
     }
 
   private:
+    /// A "quoted identifier" at pos_, without its quotes.
+    std::string quoted() {
+        std::string word;
+        for (++pos_; pos_ < text_.size(); ++pos_) {
+            if (text_[pos_] == '"') {
+                if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
+                    word += '"';
+                    ++pos_;
+                    continue;
+                }
+                ++pos_;
+                break;
+            }
+            word += text_[pos_];
+        }
+        return word;
+    }
+
     void skip_space() {
         while (pos_ < text_.size()) {
             char c = text_[pos_];
@@ -92,16 +104,19 @@ class WordReader {
     size_t pos_ = 0;
 };
 
-/// Calls `on_statement(text)` for each ';'-separated statement, honouring quotes, dollar quotes
-/// and comments so that a ';' inside them does not split.
+/// Calls `on_statement(text, ends_in_line_comment)` for each ';'-separated statement, honouring
+/// quotes, dollar quotes and comments so that a ';' inside them does not split.
 template <typename F> void split_statements(std::string_view sql, F on_statement) {
     size_t start = 0;
     size_t i = 0;
     const size_t n = sql.size();
+    bool ends_in_line_comment = false;
     while (i < n) {
         char c = sql[i];
         if (c == '\'') {
-            bool backslash_escapes = i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e');
+            // E'...' (not a name ending in e before a typed literal, as in name'a\')
+            bool backslash_escapes =
+                i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') && (i < 2 || !is_ident_char(sql[i - 2]));
             for (++i; i < n; ++i) {
                 if (backslash_escapes && sql[i] == '\\') {
                     ++i;
@@ -119,7 +134,8 @@ template <typename F> void split_statements(std::string_view sql, F on_statement
             i = i == std::string_view::npos ? n : i + 1;
         } else if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
             i = sql.find('\n', i);
-            i = i == std::string_view::npos ? n : i + 1;
+            ends_in_line_comment = i == std::string_view::npos;
+            i = ends_in_line_comment ? n : i + 1;
         } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
             int depth = 0;
             do {
@@ -147,20 +163,20 @@ template <typename F> void split_statements(std::string_view sql, F on_statement
                 i = j;
             }
         } else if (c == ';') {
-            on_statement(sql.substr(start, i - start));
+            on_statement(sql.substr(start, i - start), false);
             start = ++i;
         } else {
             ++i;
         }
     }
     if (start < n) {
-        on_statement(sql.substr(start));
+        on_statement(sql.substr(start), ends_in_line_comment);
     }
 }
 
 /// Resolves the setting a SET/RESET names, reading more words where the syntax has them.
 /// Returns "" for transaction-scoped forms that do not outlive the transaction.
-std::string setting_key(WordReader& words, std::string first) {
+std::string setting_key(WordReader& words, const std::string& first) {
     if (first == "local" || first == "transaction" || first == "constraints") {
         return {};
     }
@@ -186,32 +202,40 @@ std::string setting_key(WordReader& words, std::string first) {
     if (first == "xml") {
         return "xmloption";
     }
-    return first;
+    return lower(first); // setting names are case-insensitive, even quoted ("TimeZone")
 }
 
-void classify(std::string_view statement, std::vector<StateStatement>& out) {
+void classify(std::string_view statement, bool ends_in_line_comment, std::vector<StateStatement>& out) {
     WordReader words(statement);
     std::string verb = words.next();
     using Kind = StateStatement::Kind;
+    // Replayed texts are joined with ";": a trailing -- comment must not swallow it.
+    auto text = [&] {
+        std::string replay(statement);
+        if (ends_in_line_comment) {
+            replay += '\n';
+        }
+        return replay;
+    };
     if (verb == "set") {
         std::string key = setting_key(words, words.next());
         if (!key.empty()) {
-            out.push_back({Kind::set, key, std::string(statement)});
+            out.push_back({Kind::set, key, text()});
         }
     } else if (verb == "reset") {
         std::string first = words.next();
         if (first == "all") {
-            out.push_back({Kind::reset_all, {}, std::string(statement)});
+            out.push_back({Kind::reset_all, {}, text()});
         } else {
             std::string key = setting_key(words, first);
             if (!key.empty()) {
-                out.push_back({Kind::reset, key, std::string(statement)});
+                out.push_back({Kind::reset, key, text()});
             }
         }
     } else if (verb == "prepare") {
         std::string name = words.next();
         if (name != "transaction" && !name.empty()) {
-            out.push_back({Kind::prepare, name, std::string(statement)});
+            out.push_back({Kind::prepare, name, text()});
         }
     } else if (verb == "deallocate") {
         std::string name = words.next();
@@ -219,19 +243,19 @@ void classify(std::string_view statement, std::vector<StateStatement>& out) {
             name = words.next();
         }
         if (name == "all") {
-            out.push_back({Kind::deallocate_all, {}, std::string(statement)});
+            out.push_back({Kind::deallocate_all, {}, text()});
         } else if (!name.empty()) {
-            out.push_back({Kind::deallocate, name, std::string(statement)});
+            out.push_back({Kind::deallocate, name, text()});
         }
     } else if (verb == "discard") {
         if (words.next() == "all") {
-            out.push_back({Kind::discard_all, {}, std::string(statement)});
+            out.push_back({Kind::discard_all, {}, text()});
         }
     } else if (verb == "listen") {
-        out.push_back({Kind::listen, words.next(), std::string(statement)});
+        out.push_back({Kind::listen, words.next(), text()});
     } else if (verb == "unlisten") {
         if (words.next() == "*") {
-            out.push_back({Kind::unlisten_all, {}, std::string(statement)});
+            out.push_back({Kind::unlisten_all, {}, text()});
         }
     }
 }
@@ -245,7 +269,7 @@ bool starts_with_keyword_letter(char c) {
 
 std::vector<StateStatement> find_state_statements(std::string_view sql) {
     std::vector<StateStatement> out;
-    split_statements(sql, [&](std::string_view statement) {
+    split_statements(sql, [&](std::string_view statement, bool ends_in_line_comment) {
         size_t first = statement.find_first_not_of(" \t\r\n");
         // Cheap filter: only statements starting with a comment or one of the verbs' letters.
         if (first == std::string_view::npos) {
@@ -253,7 +277,7 @@ std::vector<StateStatement> find_state_statements(std::string_view sql) {
         }
         char c = statement[first];
         if (starts_with_keyword_letter(c) || c == '-' || c == '/') {
-            classify(statement, out);
+            classify(statement, ends_in_line_comment, out);
         }
     });
     return out;
@@ -261,11 +285,8 @@ std::vector<StateStatement> find_state_statements(std::string_view sql) {
 
 namespace {
 
-/// A setting name as SQL: dotted custom names (myapp.user) as they are, others double-quoted.
+/// A setting name as SQL, double-quoted: "myapp.user" works where myapp.user is a syntax error.
 std::string setting_name_sql(const std::string& name) {
-    if (name.find('.') != std::string::npos) {
-        return name;
-    }
     std::string out = "\"";
     for (char c : name) {
         out += c;

@@ -54,6 +54,11 @@ PgConnection::PgConnection(Socket socket, const PgTarget& target)
     : socket_(std::move(socket))
     , target_(&target) {}
 
+std::unique_ptr<PgConnection> PgConnection::unconnected(asio::any_io_executor executor,
+                                                        const PgTarget& target) {
+    return std::unique_ptr<PgConnection>(new PgConnection(Socket(executor), target));
+}
+
 PgConnection::~PgConnection() { close(); }
 
 asio::awaitable<Result<std::unique_ptr<PgConnection>>>

@@ -35,6 +35,8 @@ class PgConnection {
     static asio::awaitable<Result<std::unique_ptr<PgConnection>>>
     open(asio::any_io_executor executor, const PgTarget& target, asio::ssl::context* tls,
          std::chrono::milliseconds timeout);
+    /// A connection object that never had a socket: for tests and bookkeeping only.
+    static std::unique_ptr<PgConnection> unconnected(asio::any_io_executor executor, const PgTarget& target);
     ~PgConnection();
     PgConnection(const PgConnection&) = delete;
     PgConnection& operator=(const PgConnection&) = delete;
