@@ -62,6 +62,9 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     asio::awaitable<void> relay_answers();
     /// Reads the server concurrently with the client (a LISTENing session), until detach.
     asio::awaitable<void> relay_backend(std::shared_ptr<PgSession> self);
+    /// One read from the server, its messages relayed and flushed; false once relaying must
+    /// stop (detach, loss, closing).
+    asio::awaitable<bool> read_and_relay();
     enum class RelayStep { need_read, more_buffered, done };
     RelayStep process_backend_input();
     void on_backend_message(char type, std::string_view body, std::string_view raw);

@@ -20,28 +20,32 @@ constexpr size_t kClientHighWater = 1 << 20;
 
 } // namespace
 
+asio::awaitable<bool> PgSession::read_and_relay() {
+    boost::system::error_code ec;
+    size_t n = co_await backend_->read_some(backend_in_, ec);
+    if (ec || n == 0) {
+        if (!closing_) {
+            on_backend_lost();
+        }
+        co_return false;
+    }
+    for (;;) {
+        RelayStep step = process_backend_input();
+        co_await flush_client();
+        if (step == RelayStep::done) {
+            co_return false;
+        }
+        if (step == RelayStep::need_read) {
+            co_return !closing_ && !client_broken_ && !backend_broken_;
+        }
+    }
+}
+
 asio::awaitable<void> PgSession::relay_backend(std::shared_ptr<PgSession> self) {
-    bool done = false;
-    while (!done) {
-        boost::system::error_code ec;
-        size_t n = co_await backend_->read_some(backend_in_, ec);
-        if (ec || n == 0) {
-            if (!closing_) {
-                on_backend_lost();
-            }
-            break;
-        }
-        for (;;) {
-            RelayStep step = process_backend_input();
-            co_await flush_client();
-            if (step == RelayStep::done) {
-                done = true;
-            }
-            if (step != RelayStep::more_buffered) {
-                break;
-            }
-        }
-        done = done || closing_ || client_broken_ || backend_broken_;
+    // (g++ 12 miscompiles co_await inside a condition: keep it in a statement of its own.)
+    bool more = true;
+    while (more) {
+        more = co_await read_and_relay();
     }
     reader_running_ = false;
     finish_detach();
@@ -52,21 +56,9 @@ asio::awaitable<void> PgSession::relay_backend(std::shared_ptr<PgSession> self) 
 
 asio::awaitable<void> PgSession::relay_answers() {
     while (backend_ && answers_due() && !server_awaits_client_ && !backend_broken_ && !client_broken_) {
-        boost::system::error_code ec;
-        size_t n = co_await backend_->read_some(backend_in_, ec);
-        if (ec || n == 0) {
-            on_backend_lost();
+        bool more = co_await read_and_relay();
+        if (!more) {
             co_return;
-        }
-        for (;;) {
-            RelayStep step = process_backend_input();
-            co_await flush_client();
-            if (step == RelayStep::done) {
-                co_return;
-            }
-            if (step != RelayStep::more_buffered) {
-                break;
-            }
         }
     }
 }

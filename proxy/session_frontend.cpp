@@ -83,8 +83,11 @@ asio::awaitable<void> PgSession::serve() {
                 unknown_type = frame.type;
                 break;
             }
-            if (!backend_ && !co_await attach_backend()) {
-                continue; // the batch was answered with an error and consumed
+            if (!backend_) {
+                bool attached = co_await attach_backend();
+                if (!attached) {
+                    continue; // the batch was answered with an error and consumed
+                }
             }
             forward(frame);
             client_in_.consume(frame.size);

@@ -97,13 +97,14 @@ asio::awaitable<bool> PgSession::read_startup_packet(protocol::StartupFrame& fra
 asio::awaitable<bool> PgSession::startup() {
     protocol::StartupFrame frame;
     for (;;) {
-        if (!co_await read_startup_packet(frame)) {
+        bool have_packet = co_await read_startup_packet(frame);
+        if (!have_packet) {
             co_return false;
         }
         std::string_view body = frame.body;
         client_in_.consume(frame.size);
         switch (frame.kind) {
-        case protocol::StartupKind::ssl_request:
+        case protocol::StartupKind::ssl_request: {
             if (client_.is_tls()) {
                 co_await send_fatal(fatal("08P01", "SSLRequest received on an encrypted connection"));
                 co_return false;
@@ -115,7 +116,8 @@ asio::awaitable<bool> PgSession::startup() {
             }
             send("S");
             co_await flush_client();
-            if (auto started = co_await client_.start_tls(*shared_.tls); !started) {
+            auto started = co_await client_.start_tls(*shared_.tls);
+            if (!started) {
                 spdlog::info("client {}: {}", client_.peer(), started.error().message);
                 co_return false;
             }
@@ -130,6 +132,7 @@ asio::awaitable<bool> PgSession::startup() {
                 co_return false;
             }
             continue;
+        }
         case protocol::StartupKind::gssenc_request:
             send("N");
             co_await flush_client();
@@ -186,7 +189,8 @@ asio::awaitable<bool> PgSession::startup() {
     if ((frame.code & 0xffff) != 0 || !unknown_protocol_options.empty()) {
         protocol::write_negotiate_protocol_version(client_out_, 0, unknown_protocol_options);
     }
-    if (!co_await authenticate(user_)) {
+    bool authenticated = co_await authenticate(user_);
+    if (!authenticated) {
         co_return false;
     }
     pool_ = worker_.router.session_service(database);
@@ -248,7 +252,8 @@ asio::awaitable<bool> PgSession::authenticate_password(const UserMap& users, con
     protocol::write_auth_cleartext(client_out_);
     co_await flush_client();
     std::string_view body;
-    if (!co_await read_password_message(body)) {
+    bool have_password = co_await read_password_message(body);
+    if (!have_password) {
         co_return false;
     }
     auto password = protocol::parse_password_message(body);
@@ -276,7 +281,8 @@ asio::awaitable<bool> PgSession::authenticate_scram(const UserMap& users, const 
     protocol::ScramServer scram(secret, client_.is_tls() ? shared_.tls_end_point : std::string());
 
     std::string_view body;
-    if (!co_await read_password_message(body)) {
+    bool have_password = co_await read_password_message(body);
+    if (!have_password) {
         co_return false;
     }
     auto initial = protocol::parse_sasl_initial_response(body);
@@ -294,7 +300,8 @@ asio::awaitable<bool> PgSession::authenticate_scram(const UserMap& users, const 
     protocol::write_auth_sasl_continue(client_out_, *server_first);
     co_await flush_client();
 
-    if (!co_await read_password_message(body)) {
+    have_password = co_await read_password_message(body);
+    if (!have_password) {
         co_return false;
     }
     auto server_final = scram.handle_client_final(body);

@@ -9,18 +9,6 @@ namespace {
 const std::string kRole = "role";
 const std::string kAuthorization = "session authorization";
 
-/// A statement name as a quoted identifier.
-std::string quote_name(const std::string& name) {
-    std::string out = "\"";
-    for (char c : name) {
-        out += c;
-        if (c == '"') {
-            out += '"';
-        }
-    }
-    return out + '"';
-}
-
 } // namespace
 
 std::shared_ptr<const StatementInfo> StatementRegistry::intern(std::string_view query,
@@ -76,7 +64,7 @@ std::string SessionState::sync_statements(federation::PgConnection& conn, uint64
     for (const auto& [name, statement] : conn.sql_prepares) {
         auto mine = sql_prepares_.find(name);
         if (mine == sql_prepares_.end() || mine->second != statement) {
-            append("DEALLOCATE " + quote_name(name));
+            append("DEALLOCATE " + quote_identifier(name));
         }
     }
     auto desired = desired_settings();

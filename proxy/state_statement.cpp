@@ -283,10 +283,7 @@ std::vector<StateStatement> find_state_statements(std::string_view sql) {
     return out;
 }
 
-namespace {
-
-/// A setting name as SQL, double-quoted: "myapp.user" works where myapp.user is a syntax error.
-std::string setting_name_sql(const std::string& name) {
+std::string quote_identifier(const std::string& name) {
     std::string out = "\"";
     for (char c : name) {
         out += c;
@@ -296,8 +293,6 @@ std::string setting_name_sql(const std::string& name) {
     }
     return out + '"';
 }
-
-} // namespace
 
 std::string reset_statement_for(const std::string& key) {
     if (key == "session authorization") {
@@ -310,11 +305,11 @@ std::string reset_statement_for(const std::string& key) {
     if (key == "role") {
         return "RESET ROLE";
     }
-    return "RESET " + setting_name_sql(key);
+    return "RESET " + quote_identifier(key);
 }
 
 std::string set_statement(const std::string& name, const std::string& value) {
-    std::string out = "SET " + setting_name_sql(name) + " = '";
+    std::string out = "SET " + quote_identifier(name) + " = '";
     for (char c : value) {
         out += c;
         if (c == '\'') {

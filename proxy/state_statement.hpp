@@ -21,6 +21,9 @@ struct StateStatement {
 /// case, decided after one pass over the text).
 std::vector<StateStatement> find_state_statements(std::string_view sql);
 
+/// `name` as a double-quoted SQL identifier ("myapp.user" works where myapp.user does not).
+std::string quote_identifier(const std::string& name);
+
 /// The statement that undoes a `set` for `key`, back to the connection's startup value.
 std::string reset_statement_for(const std::string& key);
 
