@@ -68,6 +68,8 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     enum class RelayStep { need_read, more_buffered, done };
     RelayStep process_backend_input();
     void on_backend_message(char type, std::string_view body, std::string_view raw);
+    void on_backend_error(Expectation& head, std::string_view body, std::string_view raw);
+    void note_transaction_end(std::string_view command_tag);
     void on_ready_for_query(char status, bool swallowed);
     void on_statement_failed(const Expectation& expectation);
     void skip_until_sync();

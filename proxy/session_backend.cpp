@@ -146,44 +146,7 @@ void PgSession::on_backend_message(char type, std::string_view body, std::string
 
     Expectation& head = expected_.front();
     if (type == be::kErrorResponse) {
-        error_in_segment_ = true;
-        auto error = protocol::parse_error_response(body);
-        bool fatal = error && (error->severity == "FATAL" || error->severity == "PANIC");
-        if (fatal) {
-            // The server connection is going away; the client's session is not: what it was
-            // waiting for ends with this error.
-            Error relayed = error.value();
-            relayed.severity = "ERROR";
-            protocol::write_error(client_out_, relayed);
-            on_backend_lost();
-            return;
-        } else if (head.replace_error) {
-            protocol::write_error(client_out_, *head.replace_error);
-        } else if (error && head.statement && !head.client_statement.empty() &&
-                   (head.kind == Kind::bind || head.kind == Kind::describe)) {
-            // The server named the statement by our name for it: show the client's.
-            Error renamed = error.value();
-            std::string ours = "\"" + head.statement->server_name + "\"";
-            if (size_t at = renamed.message.find(ours); at != std::string::npos) {
-                renamed.message.replace(at, ours.size(), "\"" + head.client_statement + "\"");
-            }
-            protocol::write_error(client_out_, renamed);
-        } else if (head.swallow && head.kind == Kind::query) {
-            // Restoring session state failed: tell the client without breaking its protocol.
-            Error warning = error ? error.value() : error.error();
-            warning.severity = "WARNING";
-            warning.message = "Nectar could not restore session state: " + warning.message;
-            protocol::write_error(client_out_, warning, be::kNoticeResponse);
-        } else {
-            send(raw);
-        }
-        if (head.kind == Kind::query || head.kind == Kind::sync) {
-            head.failed = true;
-            return;
-        }
-        on_statement_failed(head);
-        expected_.pop_front();
-        skip_until_sync();
+        on_backend_error(head, body, raw);
         return;
     }
 
@@ -217,11 +180,7 @@ void PgSession::on_backend_message(char type, std::string_view body, std::string
             expected_.pop_front();
         }
         if (type == be::kCommandComplete) {
-            if (body.rfind("COMMIT", 0) == 0) {
-                tx_end_ = TxEnd::commit;
-            } else if (body.rfind("ROLLBACK", 0) == 0) {
-                tx_end_ = TxEnd::rollback;
-            }
+            note_transaction_end(body);
         }
         return;
     case Kind::sync:
@@ -239,11 +198,7 @@ void PgSession::on_backend_message(char type, std::string_view body, std::string
             return;
         }
         if (type == be::kCommandComplete) {
-            if (body.rfind("COMMIT", 0) == 0) {
-                tx_end_ = TxEnd::commit;
-            } else if (body.rfind("ROLLBACK", 0) == 0) {
-                tx_end_ = TxEnd::rollback;
-            }
+            note_transaction_end(body);
         }
         if (pass) {
             send(raw);
@@ -251,6 +206,56 @@ void PgSession::on_backend_message(char type, std::string_view body, std::string
         return;
     case Kind::local:
         return; // emitted above
+    }
+}
+
+void PgSession::on_backend_error(Expectation& head, std::string_view body, std::string_view raw) {
+    using Kind = Expectation::Kind;
+    error_in_segment_ = true;
+    auto error = protocol::parse_error_response(body);
+    bool fatal = error && (error->severity == "FATAL" || error->severity == "PANIC");
+    if (fatal) {
+        // The server connection is going away; the client's session is not: what it was
+        // waiting for ends with this error.
+        Error relayed = error.value();
+        relayed.severity = "ERROR";
+        protocol::write_error(client_out_, relayed);
+        on_backend_lost();
+        return;
+    } else if (head.replace_error) {
+        protocol::write_error(client_out_, *head.replace_error);
+    } else if (error && head.statement && !head.client_statement.empty() &&
+               (head.kind == Kind::bind || head.kind == Kind::describe)) {
+        // The server named the statement by our name for it: show the client's.
+        Error renamed = error.value();
+        std::string ours = "\"" + head.statement->server_name + "\"";
+        if (size_t at = renamed.message.find(ours); at != std::string::npos) {
+            renamed.message.replace(at, ours.size(), "\"" + head.client_statement + "\"");
+        }
+        protocol::write_error(client_out_, renamed);
+    } else if (head.swallow && head.kind == Kind::query) {
+        // Restoring session state failed: tell the client without breaking its protocol.
+        Error warning = error ? error.value() : error.error();
+        warning.severity = "WARNING";
+        warning.message = "Nectar could not restore session state: " + warning.message;
+        protocol::write_error(client_out_, warning, protocol::be::kNoticeResponse);
+    } else {
+        send(raw);
+    }
+    if (head.kind == Kind::query || head.kind == Kind::sync) {
+        head.failed = true;
+        return;
+    }
+    on_statement_failed(head);
+    expected_.pop_front();
+    skip_until_sync();
+}
+
+void PgSession::note_transaction_end(std::string_view command_tag) {
+    if (command_tag.rfind("COMMIT", 0) == 0) {
+        tx_end_ = TxEnd::commit;
+    } else if (command_tag.rfind("ROLLBACK", 0) == 0) {
+        tx_end_ = TxEnd::rollback; // also what COMMIT of a failed transaction answers
     }
 }
 

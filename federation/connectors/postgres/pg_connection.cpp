@@ -193,6 +193,61 @@ asio::awaitable<Result<void>> PgConnection::read_message(char& type, std::string
     }
 }
 
+Result<void> PgConnection::answer_authentication(std::string_view body, std::unique_ptr<protocol::ScramClient>& scram,
+                                                std::string& out) {
+    auto request = protocol::parse_auth_request(body);
+    if (!request) {
+        return request.error();
+    }
+    switch (request->code) {
+    case protocol::AuthCode::ok:
+        break;
+    case protocol::AuthCode::cleartext_password:
+        protocol::write_password(out, target_->password);
+        break;
+    case protocol::AuthCode::md5_password:
+        protocol::write_password(
+            out, protocol::md5_password_answer(target_->user, target_->password, request->data));
+        break;
+    case protocol::AuthCode::sasl: {
+        bool offered = false;
+        for (auto mechanism : protocol::split_sasl_mechanisms(request->data)) {
+            offered = offered || mechanism == protocol::kScramSha256;
+        }
+        if (!offered) {
+            return connection_error(*target_, "server offers no SASL mechanism Nectar supports");
+        }
+        scram = std::make_unique<protocol::ScramClient>(target_->password);
+        protocol::write_sasl_initial_response(out, protocol::kScramSha256, scram->client_first());
+        break;
+    }
+    case protocol::AuthCode::sasl_continue: {
+        if (!scram) {
+            return connection_error(*target_, "unexpected SASL continuation");
+        }
+        auto final_message = scram->handle_server_first(request->data);
+        if (!final_message) {
+            return final_message.error();
+        }
+        protocol::write_sasl_response(out, *final_message);
+        break;
+    }
+    case protocol::AuthCode::sasl_final: {
+        if (!scram) {
+            return connection_error(*target_, "unexpected SASL completion");
+        }
+        auto verified = scram->verify_server_final(request->data);
+        if (!verified) {
+            return connection_error(*target_, "server signature did not verify");
+        }
+        break;
+    }
+    default:
+        return connection_error(*target_, "server asks for an authentication method Nectar lacks");
+    }
+    return Result<void>();
+}
+
 asio::awaitable<Result<void>> PgConnection::login() {
     std::vector<std::pair<std::string, std::string>> params{{"user", target_->user},
                                                             {"database", target_->database}};
@@ -217,55 +272,9 @@ asio::awaitable<Result<void>> PgConnection::login() {
         out.clear();
         switch (type) {
         case protocol::be::kAuthentication: {
-            auto request = protocol::parse_auth_request(body);
-            if (!request) {
-                co_return request.error();
-            }
-            switch (request->code) {
-            case protocol::AuthCode::ok:
-                break;
-            case protocol::AuthCode::cleartext_password:
-                protocol::write_password(out, target_->password);
-                break;
-            case protocol::AuthCode::md5_password:
-                protocol::write_password(
-                    out, protocol::md5_password_answer(target_->user, target_->password, request->data));
-                break;
-            case protocol::AuthCode::sasl: {
-                bool offered = false;
-                for (auto mechanism : protocol::split_sasl_mechanisms(request->data)) {
-                    offered = offered || mechanism == protocol::kScramSha256;
-                }
-                if (!offered) {
-                    co_return connection_error(*target_, "server offers no SASL mechanism Nectar supports");
-                }
-                scram = std::make_unique<protocol::ScramClient>(target_->password);
-                protocol::write_sasl_initial_response(out, protocol::kScramSha256, scram->client_first());
-                break;
-            }
-            case protocol::AuthCode::sasl_continue: {
-                if (!scram) {
-                    co_return connection_error(*target_, "unexpected SASL continuation");
-                }
-                auto final_message = scram->handle_server_first(request->data);
-                if (!final_message) {
-                    co_return final_message.error();
-                }
-                protocol::write_sasl_response(out, *final_message);
-                break;
-            }
-            case protocol::AuthCode::sasl_final: {
-                if (!scram) {
-                    co_return connection_error(*target_, "unexpected SASL completion");
-                }
-                auto verified = scram->verify_server_final(request->data);
-                if (!verified) {
-                    co_return connection_error(*target_, "server signature did not verify");
-                }
-                break;
-            }
-            default:
-                co_return connection_error(*target_, "server asks for an authentication method Nectar lacks");
+            auto answered = answer_authentication(body, scram, out);
+            if (!answered) {
+                co_return answered.error();
             }
             break;
         }

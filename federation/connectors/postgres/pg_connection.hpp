@@ -21,6 +21,10 @@
 #include <unordered_set>
 #include <vector>
 
+namespace nectar::protocol {
+class ScramClient;
+}
+
 namespace nectar::federation {
 
 namespace asio = boost::asio;
@@ -83,6 +87,9 @@ class PgConnection {
                 std::shared_ptr<std::function<void()>> abort);
     asio::awaitable<Result<void>> start_tls(asio::ssl::context& tls);
     asio::awaitable<Result<void>> login();
+    /// Appends the answer to one AuthenticationXXX request to `out` (nothing for AuthenticationOk).
+    Result<void> answer_authentication(std::string_view body, std::unique_ptr<protocol::ScramClient>& scram,
+                                       std::string& out);
     asio::awaitable<Result<void>> read_message(char& type, std::string_view& body);
 
     Socket socket_;
