@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace nectar::protocol {
 
@@ -28,6 +29,11 @@ class InputBuffer {
         return data_.data() + end_;
     }
     size_t free_space() const { return data_.size() - end_; }
+    /// Where to read into: room for at least `min_free` bytes, offered up to `max` bytes.
+    std::pair<char*, size_t> writable(size_t min_free, size_t max) {
+        char* where = prepare(min_free);
+        return {where, std::min(free_space(), max)};
+    }
     void commit(size_t n) { end_ += n; }
     void consume(size_t n) {
         start_ += n;

@@ -1,5 +1,7 @@
 #include "proxy/client_stream.hpp"
 
+#include "federation/connectors/socket_write.hpp"
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -19,15 +21,18 @@ ClientStream::ClientStream(asio::ip::tcp::socket socket)
         peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
     }
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec); // so that try_write never blocks
 }
 
-asio::awaitable<size_t> ClientStream::read_some(protocol::InputBuffer& in, error_code& ec, size_t limit) {
-    char* where = in.prepare(std::min<size_t>(limit, 8192));
-    auto room = asio::buffer(where, std::min(in.free_space(), limit));
-    size_t n = tls_ ? co_await tls_->async_read_some(room, asio::redirect_error(asio::use_awaitable, ec))
-                    : co_await socket_.async_read_some(room, asio::redirect_error(asio::use_awaitable, ec));
-    in.commit(n);
-    co_return n;
+asio::awaitable<size_t> ClientStream::read_some(asio::mutable_buffer into, error_code& ec) {
+    if (tls_) {
+        return tls_->async_read_some(into, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    return socket_.async_read_some(into, asio::redirect_error(asio::use_awaitable, ec));
+}
+
+bool ClientStream::try_write(std::string_view& data, error_code& ec) {
+    return !tls_ && federation::try_write_now(socket_, data, ec);
 }
 
 asio::awaitable<void> ClientStream::write_all(std::string_view data, error_code& ec) {

@@ -21,10 +21,12 @@ class ClientStream {
   public:
     explicit ClientStream(asio::ip::tcp::socket socket);
 
-    /// Reads what is available into `in` (at most `limit` more bytes); 0 with `ec` set on
-    /// failure or end of stream.
-    asio::awaitable<size_t> read_some(protocol::InputBuffer& in, boost::system::error_code& ec,
-                                      size_t limit = 65536);
+    /// Reads what is available into `into`; 0 with `ec` set on failure or end of stream.
+    /// (Returns the socket's own operation: no coroutine frame of its own on the hot path.)
+    asio::awaitable<size_t> read_some(asio::mutable_buffer into, boost::system::error_code& ec);
+    /// Writes what the kernel takes at once and drops it from `data`; true when done (or `ec`
+    /// holds an error), false when the rest needs write_all(). TLS always needs write_all().
+    bool try_write(std::string_view& data, boost::system::error_code& ec);
     asio::awaitable<void> write_all(std::string_view data, boost::system::error_code& ec);
     /// The server side of a TLS handshake on this connection.
     asio::awaitable<Result<void>> start_tls(asio::ssl::context& context);

@@ -10,7 +10,6 @@
 #include "proxy/proxy_context.hpp"
 
 #include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -42,6 +41,7 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     // Client → server (session_frontend.cpp).
     asio::awaitable<void> serve();
     asio::awaitable<bool> attach_backend();
+    void adopt_backend(std::unique_ptr<federation::PgConnection> conn);
     void start_concurrent_relay();
     void forward(const protocol::Frame& frame);
     void forward_parse(const protocol::Frame& frame);
@@ -80,6 +80,9 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     // Client output.
     void send(std::string_view bytes) { client_out_.append(bytes); }
     asio::awaitable<void> flush_client();
+    /// Sends the pending output at once if the kernel takes it all; false when flush_client()
+    /// must finish the job.
+    bool try_flush_now();
     asio::awaitable<void> send_fatal(const Error& error);
     void log_debug(std::string_view what) const;
 
@@ -113,7 +116,7 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     std::unique_ptr<federation::PgConnection> backend_;
     protocol::InputBuffer backend_in_{16384};
     std::string backend_out_;
-    std::deque<Expectation> expected_;
+    ExpectationQueue expected_;
     uint64_t next_seq_ = 1;
     uint64_t flush_through_ = 0; ///< the server sends answers up to this expectation now
     char backend_status_ = 'I';

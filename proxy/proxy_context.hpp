@@ -49,7 +49,8 @@ class PgSession;
 
 /// One worker thread's event loop and its pools.
 struct Worker {
-    boost::asio::io_context io{1};
+    /// One thread runs it and only that thread touches its sockets: no locking around socket I/O.
+    boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     federation::Router router;
     ProxyShared* shared = nullptr;
     std::unordered_set<PgSession*> sessions; ///< touched only on this worker's thread

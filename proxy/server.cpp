@@ -162,18 +162,23 @@ void Server::setup_workers() {
     }
 }
 
-asio::awaitable<void> Server::accept_loop(Worker& worker, std::shared_ptr<asio::ip::tcp::acceptor> acceptor) {
+asio::awaitable<void> Server::accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor) {
+    size_t next = 0;
     for (;;) {
+        // Round robin: each client lives on the next worker, so the load is even whatever the
+        // kernel's hashing would do.
+        Worker& worker = *workers_[next];
+        next = (next + 1) % workers_.size();
         boost::system::error_code ec;
-        asio::ip::tcp::socket socket(worker.io);
-        co_await acceptor->async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+        asio::ip::tcp::socket socket =
+            co_await acceptor->async_accept(worker.io, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted || !acceptor->is_open()) {
             co_return;
         }
         if (ec) {
             // Out of descriptors and the like: pause instead of spinning.
             spdlog::warn("accept failed: {}", ec.message());
-            asio::steady_timer pause(worker.io, std::chrono::milliseconds(50));
+            asio::steady_timer pause(acceptor->get_executor(), std::chrono::milliseconds(50));
             co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
@@ -187,28 +192,25 @@ int Server::run() {
     const Config& config = shared_.config;
     auto address = asio::ip::make_address(config.pg_listen.host == "localhost" ? "127.0.0.1" : config.pg_listen.host);
     asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(config.pg_listen.port));
-    // One acceptor per worker on the same port: the kernel spreads connections (SO_REUSEPORT).
-    for (auto& worker : workers_) {
-        auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(worker->io);
-        boost::system::error_code ec;
-        acceptor->open(endpoint.protocol(), ec);
-        if (!ec) {
-            acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-            int one = 1;
-            ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-            acceptor->bind(endpoint, ec);
-        }
-        if (!ec) {
-            acceptor->listen(asio::socket_base::max_listen_connections, ec);
-        }
-        if (ec) {
-            spdlog::error("cannot listen on {}:{}: {}", config.pg_listen.host, config.pg_listen.port, ec.message());
-            return 1;
-        }
-        acceptors_.push_back(acceptor);
-        worker->router.start();
-        asio::co_spawn(worker->io, accept_loop(*worker, acceptor), asio::detached);
+    auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(workers_.front()->io);
+    boost::system::error_code ec;
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) {
+        acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+        acceptor->bind(endpoint, ec);
     }
+    if (!ec) {
+        acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        spdlog::error("cannot listen on {}:{}: {}", config.pg_listen.host, config.pg_listen.port, ec.message());
+        return 1;
+    }
+    acceptor_ = acceptor;
+    for (auto& worker : workers_) {
+        worker->router.start();
+    }
+    asio::co_spawn(workers_.front()->io, accept_loop(acceptor), asio::detached);
     for (auto& worker : workers_) {
         threads_.emplace_back([&io = worker->io] {
             auto guard = asio::make_work_guard(io);
@@ -243,11 +245,13 @@ int Server::run() {
 
 void Server::drain() {
     shared_.draining = true;
-    for (size_t i = 0; i < workers_.size(); ++i) {
-        Worker& worker = *workers_[i];
-        asio::post(worker.io, [acceptor = acceptors_[i], &worker] {
-            boost::system::error_code ec;
-            acceptor->close(ec);
+    asio::post(workers_.front()->io, [acceptor = acceptor_] {
+        boost::system::error_code ec;
+        acceptor->close(ec);
+    });
+    for (auto& worker_ptr : workers_) {
+        Worker& worker = *worker_ptr;
+        asio::post(worker.io, [&worker] {
             // Idle clients are told now; busy ones when their transaction ends.
             for (PgSession* session : std::vector<PgSession*>(worker.sessions.begin(), worker.sessions.end())) {
                 session->drain();

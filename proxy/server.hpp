@@ -30,7 +30,7 @@ class Server {
   private:
     void setup_security();
     void setup_workers();
-    asio::awaitable<void> accept_loop(Worker& worker, std::shared_ptr<asio::ip::tcp::acceptor> acceptor);
+    asio::awaitable<void> accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor);
     void drain();
     void reload();
 
@@ -38,7 +38,7 @@ class Server {
     int argc_;
     const char* const* argv_;
     std::vector<std::unique_ptr<Worker>> workers_;
-    std::vector<std::shared_ptr<asio::ip::tcp::acceptor>> acceptors_;
+    std::shared_ptr<asio::ip::tcp::acceptor> acceptor_; ///< on the first worker; hands clients round robin
     std::vector<std::thread> threads_;
     asio::io_context signals_io_{1};
 };

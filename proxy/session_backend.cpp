@@ -22,7 +22,9 @@ constexpr size_t kClientHighWater = 1 << 20;
 
 asio::awaitable<bool> PgSession::read_and_relay() {
     boost::system::error_code ec;
-    size_t n = co_await backend_->read_some(backend_in_, ec);
+    auto [where, room] = backend_in_.writable(16384, 1 << 20);
+    size_t n = co_await backend_->read_some(asio::buffer(where, room), ec);
+    backend_in_.commit(n);
     if (ec || n == 0) {
         if (!closing_) {
             on_backend_lost();
@@ -31,7 +33,9 @@ asio::awaitable<bool> PgSession::read_and_relay() {
     }
     for (;;) {
         RelayStep step = process_backend_input();
-        co_await flush_client();
+        if (!try_flush_now()) {
+            co_await flush_client();
+        }
         if (step == RelayStep::done) {
             co_return false;
         }
@@ -107,7 +111,11 @@ PgSession::RelayStep PgSession::process_backend_input() {
 
 void PgSession::emit_ready_locals() {
     while (!expected_.empty() && expected_.front().kind == Expectation::Kind::local) {
-        send(expected_.front().local_bytes);
+        if (expected_.front().local_message == protocol::be::kParseComplete) {
+            protocol::write_parse_complete(client_out_);
+        } else {
+            protocol::write_close_complete(client_out_);
+        }
         expected_.pop_front();
     }
 }
@@ -385,7 +393,10 @@ asio::awaitable<void> PgSession::flush_client() {
         std::swap(client_out_, client_inflight_);
         client_out_.clear();
         boost::system::error_code ec;
-        co_await client_.write_all(client_inflight_, ec);
+        std::string_view pending = client_inflight_;
+        if (!client_.try_write(pending, ec)) {
+            co_await client_.write_all(pending, ec);
+        }
         if (ec) {
             client_broken_ = true;
         }
@@ -396,6 +407,22 @@ asio::awaitable<void> PgSession::flush_client() {
     }
     client_writing_ = false;
     client_drained_.cancel();
+}
+
+bool PgSession::try_flush_now() {
+    if (client_writing_ || client_out_.empty()) {
+        return client_out_.empty();
+    }
+    boost::system::error_code ec;
+    std::string_view pending = client_out_;
+    bool done = client_.try_write(pending, ec);
+    if (ec) {
+        client_broken_ = true;
+        client_out_.clear();
+        return true;
+    }
+    client_out_.erase(0, client_out_.size() - pending.size());
+    return done;
 }
 
 asio::awaitable<void> PgSession::send_fatal(const Error& error) {

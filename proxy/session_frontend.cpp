@@ -62,7 +62,9 @@ asio::awaitable<void> PgSession::serve() {
     const uint32_t max_length = shared_.config.max_message_bytes;
     for (;;) {
         boost::system::error_code ec;
-        size_t n = co_await client_.read_some(client_in_, ec);
+        auto [where, room] = client_in_.writable(8192, 65536);
+        size_t n = co_await client_.read_some(asio::buffer(where, room), ec);
+        client_in_.commit(n);
         char unknown_type = 0;
         if (ec || n == 0 || client_broken_) {
             co_return;
@@ -84,9 +86,13 @@ asio::awaitable<void> PgSession::serve() {
                 break;
             }
             if (!backend_) {
-                bool attached = co_await attach_backend();
-                if (!attached) {
-                    continue; // the batch was answered with an error and consumed
+                if (auto idle = pool_->try_acquire_idle()) {
+                    adopt_backend(std::move(idle));
+                } else {
+                    bool attached = co_await attach_backend();
+                    if (!attached) {
+                        continue; // the batch was answered with an error and consumed
+                    }
                 }
             }
             forward(frame);
@@ -102,9 +108,12 @@ asio::awaitable<void> PgSession::serve() {
         }
         if (backend_ && !backend_out_.empty()) {
             // With a concurrent reader, it may finish (and want to detach) while we write.
-            writes_in_flight_++;
-            co_await backend_->write_all(backend_out_, ec);
-            writes_in_flight_--;
+            std::string_view pending = backend_out_;
+            if (!backend_->try_write(pending, ec)) {
+                writes_in_flight_++;
+                co_await backend_->write_all(pending, ec);
+                writes_in_flight_--;
+            }
             backend_out_.clear();
             if (ec) {
                 backend_broken_ = true;
@@ -118,7 +127,9 @@ asio::awaitable<void> PgSession::serve() {
         }
         finish_detach();
         emit_ready_locals();
-        co_await flush_client();
+        if (!try_flush_now()) {
+            co_await flush_client();
+        }
         if (unknown_type != 0) {
             co_await send_fatal(Error::make("08P01",
                                             "invalid frontend message type " +
@@ -140,12 +151,16 @@ asio::awaitable<bool> PgSession::attach_backend() {
         co_await flush_client();
         co_return false;
     }
-    backend_ = std::move(acquired.value());
+    adopt_backend(std::move(acquired.value()));
+    co_return true;
+}
+
+void PgSession::adopt_backend(std::unique_ptr<federation::PgConnection> conn) {
+    backend_ = std::move(conn);
     backend_broken_ = false;
     detach_requested_ = false;
     backend_status_ = 'I';
     cancel_target_->set(&backend_->target(), backend_->process_id(), backend_->secret_key());
-    co_return true;
 }
 
 void PgSession::start_concurrent_relay() {
@@ -204,7 +219,7 @@ void PgSession::forward(const protocol::Frame& frame) {
     using Kind = Expectation::Kind;
     // Bring the server connection to this session's state before the first statement of a
     // request (and after RESET), unless it is inside a transaction the client controls.
-    if (backend_status_ == 'I' && expected_.empty()) {
+    if (backend_status_ == 'I' && expected_.empty() && !state_.in_sync(*backend_, id_)) {
         std::string sync = state_.sync_statements(*backend_, id_);
         if (!sync.empty()) {
             protocol::write_query(backend_out_, sync);
@@ -293,7 +308,7 @@ void PgSession::forward_parse(const protocol::Frame& frame) {
     if (backend_->prepared.count(info->server_name)) {
         // Already prepared on this connection: answer ourselves, in order.
         expectation.kind = Expectation::Kind::local;
-        protocol::write_parse_complete(expectation.local_bytes);
+        expectation.local_message = protocol::be::kParseComplete;
         expect(std::move(expectation));
         return;
     }
@@ -400,7 +415,7 @@ void PgSession::forward_describe_or_close(const protocol::Frame& frame) {
     }
     statements_.erase(std::string(target->name));
     expectation.kind = Expectation::Kind::local;
-    protocol::write_close_complete(expectation.local_bytes);
+    expectation.local_message = protocol::be::kCloseComplete;
     expect(std::move(expectation));
 }
 
@@ -425,7 +440,7 @@ void PgSession::raise_error(Error error) {
     // The server fails the batch on a statement it cannot parse; the client sees our error.
     protocol::write_parse(backend_out_, "", kFailingStatement, {});
     backend_->unnamed_owner = {0, 0};
-    expect(Expectation{.kind = Expectation::Kind::parse, .replace_error = std::move(error)});
+    expect(Expectation{.kind = Expectation::Kind::parse, .replace_error = std::make_unique<Error>(std::move(error))});
 }
 
 } // namespace nectar::proxy

@@ -87,7 +87,9 @@ asio::awaitable<bool> PgSession::read_startup_packet(protocol::StartupFrame& fra
             co_return false;
         }
         boost::system::error_code ec;
-        size_t n = co_await client_.read_some(client_in_, ec, protocol::kMaxStartupPacketLength);
+        auto [where, room] = client_in_.writable(1024, protocol::kMaxStartupPacketLength);
+        size_t n = co_await client_.read_some(asio::buffer(where, room), ec);
+        client_in_.commit(n);
         if (ec || n == 0) {
             co_return false; // the client went away; PostgreSQL logs this and says nothing
         }
@@ -220,7 +222,9 @@ asio::awaitable<bool> PgSession::read_password_message(std::string_view& body) {
             co_return false;
         }
         boost::system::error_code ec;
-        size_t n = co_await client_.read_some(client_in_, ec, kMaxAuthMessageLength);
+        auto [where, room] = client_in_.writable(1024, kMaxAuthMessageLength);
+        size_t n = co_await client_.read_some(asio::buffer(where, room), ec);
+        client_in_.commit(n);
         if (ec || n == 0) {
             co_return false;
         }

@@ -55,6 +55,10 @@ std::string SessionState::sync_statements(federation::PgConnection& conn, uint64
         return {};
     }
     conn.synced_state = synced;
+    // Common case: another session with the same settings and no SETs of its own used it.
+    if (set_settings_.empty() && conn.applied_settings == startup_settings_ && conn.sql_prepares == sql_prepares_) {
+        return {};
+    }
     std::string sql;
     auto append = [&sql](const std::string& statement) {
         sql += statement;

@@ -44,6 +44,10 @@ class SessionState {
     /// already there. Records the new state on `conn` (run it before any other statement).
     /// `owner` identifies the session (a connection remembers whose state it was synced to).
     std::string sync_statements(federation::PgConnection& conn, uint64_t owner) const;
+    /// True when `conn` was last brought to exactly this state: no sync_statements() needed.
+    bool in_sync(const federation::PgConnection& conn, uint64_t owner) const {
+        return conn.synced_state == std::pair<uint64_t, uint64_t>{owner, version_};
+    }
 
     /// Applies statements that completed (and committed) on `conn`. Returns true when the
     /// statements dropped every prepared statement (DEALLOCATE ALL, DISCARD ALL).

@@ -260,23 +260,44 @@ void classify(std::string_view statement, bool ends_in_line_comment, std::vector
     }
 }
 
-bool starts_with_keyword_letter(char c) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return c == 's' || c == 'r' || c == 'p' || c == 'd' || c == 'l' || c == 'u';
+/// Whether the statement's first word may be one of the state-changing verbs: a check without
+/// allocation, so ordinary statements (SELECT, INSERT...) cost one comparison.
+bool may_change_state(std::string_view statement) {
+    if (statement.empty() || statement[0] == '-' || statement[0] == '/') {
+        return true; // a leading comment: let the full reader decide
+    }
+    char word[12];
+    size_t n = 0;
+    while (n < statement.size() && n < sizeof(word) && std::isalpha(static_cast<unsigned char>(statement[n]))) {
+        word[n] = static_cast<char>(std::tolower(static_cast<unsigned char>(statement[n])));
+        ++n;
+    }
+    std::string_view verb(word, n);
+    return verb == "set" || verb == "reset" || verb == "prepare" || verb == "deallocate" || verb == "discard" ||
+           verb == "listen" || verb == "unlisten";
 }
 
 } // namespace
 
 std::vector<StateStatement> find_state_statements(std::string_view sql) {
     std::vector<StateStatement> out;
+    // Fast path for the common single statement: no ';' but perhaps a final one.
+    size_t semicolon = sql.find(';');
+    bool single = semicolon == std::string_view::npos ||
+                  sql.find_first_not_of(" \t\r\n", semicolon + 1) == std::string_view::npos;
+    if (single) {
+        size_t first = sql.find_first_not_of(" \t\r\n");
+        if (first == std::string_view::npos || !may_change_state(sql.substr(first))) {
+            return out;
+        }
+    }
     split_statements(sql, [&](std::string_view statement, bool ends_in_line_comment) {
         size_t first = statement.find_first_not_of(" \t\r\n");
         // Cheap filter: only statements starting with a comment or one of the verbs' letters.
         if (first == std::string_view::npos) {
             return;
         }
-        char c = statement[first];
-        if (starts_with_keyword_letter(c) || c == '-' || c == '/') {
+        if (may_change_state(statement.substr(first))) {
             classify(statement, ends_in_line_comment, out);
         }
     });

@@ -1,5 +1,7 @@
 #include "federation/connectors/postgres/pg_connection.hpp"
 
+#include "federation/connectors/socket_write.hpp"
+
 #include "protocol/backend_messages.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/frontend_messages.hpp"
@@ -34,6 +36,7 @@ PgConnection::Socket fresh_socket(asio::any_io_executor executor, Connected& con
     auto fd = connected.release(ec);
     PgConnection::Socket socket(executor);
     socket.assign(asio::generic::stream_protocol(family, protocol), fd, ec);
+    socket.non_blocking(true, ec); // so that try_write never blocks
     return socket;
 }
 
@@ -186,7 +189,9 @@ asio::awaitable<Result<void>> PgConnection::read_message(char& type, std::string
             co_return Error::make("08P01", "invalid message from server " + target_->describe());
         }
         error_code ec;
-        size_t n = co_await read_some(in_, ec);
+        auto [where, room] = in_.writable(4096, 65536);
+        size_t n = co_await read_some(asio::buffer(where, room), ec);
+        in_.commit(n);
         if (ec || n == 0) {
             co_return connection_error(*target_, "server closed the connection during login");
         }
@@ -348,21 +353,21 @@ asio::awaitable<Result<void>> PgConnection::run_simple_query(std::string_view sq
     co_return Result<void>();
 }
 
-asio::awaitable<size_t> PgConnection::read_some(protocol::InputBuffer& in, error_code& ec) {
-    char* where = in.prepare(16384);
-    size_t n = 0;
+asio::awaitable<size_t> PgConnection::read_some(asio::mutable_buffer into, error_code& ec) {
     if (tls_) {
-        n = co_await tls_->async_read_some(asio::buffer(where, in.free_space()),
-                                           asio::redirect_error(kUseAwaitable, ec));
-    } else {
-        n = co_await socket_.async_read_some(asio::buffer(where, in.free_space()),
-                                             asio::redirect_error(kUseAwaitable, ec));
+        return tls_->async_read_some(into, asio::redirect_error(kUseAwaitable, ec));
     }
-    in.commit(n);
-    co_return n;
+    return socket_.async_read_some(into, asio::redirect_error(kUseAwaitable, ec));
+}
+
+bool PgConnection::try_write(std::string_view& data, error_code& ec) {
+    return !tls_ && try_write_now(socket_, data, ec);
 }
 
 asio::awaitable<void> PgConnection::write_all(std::string_view data, error_code& ec) {
+    if (try_write(data, ec)) {
+        co_return;
+    }
     if (tls_) {
         co_await asio::async_write(*tls_, asio::buffer(data), asio::redirect_error(kUseAwaitable, ec));
     } else {

@@ -45,8 +45,12 @@ class PgConnection {
     PgConnection(const PgConnection&) = delete;
     PgConnection& operator=(const PgConnection&) = delete;
 
-    /// Reads what is available into `in`; 0 with `ec` set on failure or end of stream.
-    asio::awaitable<size_t> read_some(protocol::InputBuffer& in, boost::system::error_code& ec);
+    /// Reads what is available into `into`; 0 with `ec` set on failure or end of stream.
+    /// (Returns the socket's own operation: no coroutine frame of its own on the hot path.)
+    asio::awaitable<size_t> read_some(asio::mutable_buffer into, boost::system::error_code& ec);
+    /// Writes what the kernel takes at once and drops it from `data`; true when done (or `ec`
+    /// holds an error), false when the rest needs write_all(). TLS always needs write_all().
+    bool try_write(std::string_view& data, boost::system::error_code& ec);
     /// Writes all of `data`.
     asio::awaitable<void> write_all(std::string_view data, boost::system::error_code& ec);
     /// Runs Nectar's own simple query (no rows expected) to its ReadyForQuery: the first error

@@ -50,17 +50,8 @@ asio::awaitable<Result<std::unique_ptr<PgConnection>>> PgPool::acquire() {
         co_return Error::make("57P01", "Nectar is shutting down");
     }
     auto deadline = Clock::now() + std::chrono::milliseconds(config_.acquire_timeout_ms);
-    while (!idle_.empty()) {
-        std::unique_ptr<PgConnection> conn = std::move(idle_.back());
-        idle_.pop_back();
-        conn->pool_generation++;
-        // A connection idle for a while may have been ended by the server (restart,
-        // idle_session_timeout): check before use. A busy pool's connections skip the check.
-        if (Clock::now() - conn->idle_since < kCheckIdleAfter || conn->looks_alive()) {
-            co_return std::move(conn);
-        }
-        spdlog::info("service {}: idle server connection was closed by the server", service_);
-        total_--;
+    if (auto conn = try_acquire_idle()) {
+        co_return std::move(conn);
     }
     if (total_ < config_.max_connections) {
         co_return co_await create(deadline);
@@ -83,6 +74,22 @@ asio::awaitable<Result<std::unique_ptr<PgConnection>>> PgPool::acquire() {
     }
     co_return Error::make("53300", "timed out after " + std::to_string(config_.acquire_timeout_ms) +
                                        " ms waiting for a connection to service \"" + service_ + "\"");
+}
+
+std::unique_ptr<PgConnection> PgPool::try_acquire_idle() {
+    while (!idle_.empty()) {
+        std::unique_ptr<PgConnection> conn = std::move(idle_.back());
+        idle_.pop_back();
+        conn->pool_generation++;
+        // A connection idle for a while may have been ended by the server (restart,
+        // idle_session_timeout): check before use. A busy pool's connections skip the check.
+        if (Clock::now() - conn->idle_since < kCheckIdleAfter || conn->looks_alive()) {
+            return conn;
+        }
+        spdlog::info("service {}: idle server connection was closed by the server", service_);
+        total_--;
+    }
+    return nullptr;
 }
 
 asio::awaitable<Result<std::unique_ptr<PgConnection>>> PgPool::create(Clock::time_point deadline) {

@@ -29,6 +29,8 @@ class PgPool {
     /// An idle connection, a new one, or one released within acquireTimeoutMillis; else an
     /// Error (53300 when the pool stays full, 08001 when the server cannot be reached).
     asio::awaitable<Result<std::unique_ptr<PgConnection>>> acquire();
+    /// An idle connection right away, or null (then acquire() waits or connects).
+    std::unique_ptr<PgConnection> try_acquire_idle();
     /// Returns an idle, healthy connection (status 'I', nothing in flight).
     void release(std::unique_ptr<PgConnection> conn);
     /// Drops a connection that is broken or in an unknown state.
