@@ -45,7 +45,7 @@ asio::awaitable<bool> PgSession::read_and_relay() {
     }
 }
 
-asio::awaitable<void> PgSession::relay_backend(std::shared_ptr<PgSession> self) {
+asio::awaitable<void> PgSession::relay_backend(std::shared_ptr<PgSession> /*keeps the session alive*/) {
     // (g++ 12 miscompiles co_await inside a condition: keep it in a statement of its own.)
     bool more = true;
     while (more) {
