@@ -364,13 +364,15 @@ void PgSession::finish_detach() {
         return;
     }
     cancel_target_->set(nullptr, 0, 0);
-    bool reusable = !backend_broken_ && expected_.empty() && backend_status_ == 'I' && stream_remaining_ == 0 &&
-                    !state_.listening() && !session_pooling_;
+    bool idle = !backend_broken_ && expected_.empty() && backend_status_ == 'I' && stream_remaining_ == 0 &&
+                backend_in_.empty();
     backend_in_.consume(backend_in_.size());
-    if (reusable) {
-        pool_->release(std::move(backend_));
-    } else {
+    if (!idle) {
         pool_->discard(std::move(backend_));
+    } else if (session_pooling_ || state_.listening()) {
+        pool_->reset_and_release(std::move(backend_)); // its session state must not reach the next client
+    } else {
+        pool_->release(std::move(backend_));
     }
     detach_requested_ = false;
     if (draining_ && !closing_) {

@@ -147,6 +147,30 @@ void PgPool::discard(std::unique_ptr<PgConnection> conn) {
     }
 }
 
+void PgPool::reset_and_release(std::unique_ptr<PgConnection> conn) {
+    auto alive = alive_;
+    asio::co_spawn(
+        executor_,
+        [this, alive, conn = std::move(conn)]() mutable -> asio::awaitable<void> {
+            auto reset = co_await conn->run_simple_query("DISCARD ALL");
+            if (!*alive) {
+                co_return;
+            }
+            if (!reset) {
+                discard(std::move(conn));
+                co_return;
+            }
+            // DISCARD ALL dropped prepared statements, settings and LISTENs: so does our record.
+            conn->prepared.clear();
+            conn->applied_settings.clear();
+            conn->sql_prepares.clear();
+            conn->unnamed_owner = {0, 0};
+            conn->synced_state = {0, 0};
+            release(std::move(conn));
+        },
+        asio::detached);
+}
+
 void PgPool::park(std::unique_ptr<PgConnection> conn) {
     conn->idle_since = Clock::now();
     idle_.push_back(std::move(conn));

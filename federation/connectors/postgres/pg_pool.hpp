@@ -35,6 +35,9 @@ class PgPool {
     void release(std::unique_ptr<PgConnection> conn);
     /// Drops a connection that is broken or in an unknown state.
     void discard(std::unique_ptr<PgConnection> conn);
+    /// Returns a connection whose session state must go first (session pooling, LISTEN): runs
+    /// DISCARD ALL on it in the background, then releases it, or discards it if that fails.
+    void reset_and_release(std::unique_ptr<PgConnection> conn);
 
     const std::string& service() const { return service_; }
     const PgTarget& target() const { return target_; }
