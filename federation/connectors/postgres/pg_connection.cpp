@@ -365,9 +365,6 @@ bool PgConnection::try_write(std::string_view& data, error_code& ec) {
 }
 
 asio::awaitable<void> PgConnection::write_all(std::string_view data, error_code& ec) {
-    if (try_write(data, ec)) {
-        co_return;
-    }
     if (tls_) {
         co_await asio::async_write(*tls_, asio::buffer(data), asio::redirect_error(kUseAwaitable, ec));
     } else {

@@ -51,7 +51,7 @@ class PgConnection {
     /// Writes what the kernel takes at once and drops it from `data`; true when done (or `ec`
     /// holds an error), false when the rest needs write_all(). TLS always needs write_all().
     bool try_write(std::string_view& data, boost::system::error_code& ec);
-    /// Writes all of `data`.
+    /// Writes all of `data` through the event loop (after try_write() on hot paths).
     asio::awaitable<void> write_all(std::string_view data, boost::system::error_code& ec);
     /// Runs Nectar's own simple query (no rows expected) to its ReadyForQuery: the first error
     /// if any. Only on a connection no session is relaying.
