@@ -2,7 +2,7 @@
 // Nectar's configuration: SPEC §1 flags and the TOML file they override.
 
 #include "federation/connectors/pool_config.hpp"
-#include "proxy/service_url.hpp"
+#include "federation/connectors/service_url.hpp"
 
 #include <stdexcept>
 #include <cstdint>
@@ -21,6 +21,8 @@ struct Endpoint {
 
 /// SPEC §4's pool settings live with the connectors that use them.
 using PoolConfig = federation::PoolConfig;
+using ServiceUrl = federation::ServiceUrl;
+using federation::parse_service_url;
 
 struct ServiceConfig {
     std::string name;

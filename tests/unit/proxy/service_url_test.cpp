@@ -1,9 +1,9 @@
-#include "proxy/service_url.hpp"
+#include "federation/connectors/service_url.hpp"
 
 #include <doctest.h>
 
-using nectar::proxy::parse_service_url;
-using nectar::proxy::ServiceUrl;
+using nectar::federation::parse_service_url;
+using nectar::federation::ServiceUrl;
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace nectar::proxy {
+namespace nectar::federation {
 
 struct ServiceUrl {
     std::string scheme;   ///< lower-case: postgresql, mysql, mariadb, mongodb, mssql, odbc, sqlite
@@ -29,4 +29,4 @@ struct ServiceUrl {
 /// (SQLSTATE 22023) and never echo the password.
 Result<ServiceUrl> parse_service_url(const std::string& text);
 
-} // namespace nectar::proxy
+} // namespace nectar::federation

@@ -1,4 +1,4 @@
-#include "proxy/service_url.hpp"
+#include "federation/connectors/service_url.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <string_view>
 
-namespace nectar::proxy {
+namespace nectar::federation {
 
 namespace {
 
@@ -374,4 +374,4 @@ Result<ServiceUrl> parse_service_url(const std::string& text) {
     return url;
 }
 
-} // namespace nectar::proxy
+} // namespace nectar::federation

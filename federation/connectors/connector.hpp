@@ -1,0 +1,83 @@
+#pragma once
+// What every backend connector gives the federation engine: discovery, a dialect to render
+// pushed-down fragments in, and streams of rows for the SQL it is sent.
+
+#include "federation/connectors/dialect.hpp"
+#include "federation/connectors/pool_config.hpp"
+#include "federation/connectors/service_url.hpp"
+#include "federation/types/value.hpp"
+#include "protocol/error.hpp"
+
+#include <utility>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nectar::federation {
+
+/// A registered service as the connectors receive it.
+struct ServiceSpec {
+    std::string name;
+    ServiceUrl url;
+    PoolConfig pool;
+    std::string data_dir; ///< Nectar's data dir (the SQLite demo lives there)
+};
+
+struct ColumnInfo {
+    std::string name;
+    Type type = Type::Text;
+    std::string remote_type; ///< the backend's own type name ("tinyint(1)", "INTEGER")
+    bool nullable = true;
+    bool primary_key = false;
+};
+
+struct TableInfo {
+    std::string schema; ///< the backend's schema (PostgreSQL schema, MySQL database, SQLite "main")
+    std::string name;
+    std::vector<ColumnInfo> columns;
+    bool is_view = false;
+    int64_t row_estimate = -1; ///< -1 when unknown; the planner uses it to pick semi-join reduction
+};
+
+/// Rows of one remote query, a batch at a time, converted to the types the caller asked for.
+class RowStream {
+  public:
+    virtual ~RowStream() = default;
+    /// Appends up to Batch::kBatchRows rows to `batch.rows`; false once the result is exhausted.
+    virtual boost::asio::awaitable<Result<bool>> next(Batch& batch) = 0;
+};
+
+/// The outcome of a write.
+struct CommandResult {
+    int64_t rows_affected = 0;
+    std::vector<Row> returning; ///< rows of RETURNING when the SQL asked for them
+};
+
+/// One service's connector on one worker thread. Calls come from that worker's coroutines;
+/// a connector whose driver blocks runs it elsewhere and resumes the caller on its worker.
+class Connector {
+  public:
+    virtual ~Connector() = default;
+
+    virtual const std::string& service() const = 0;
+    virtual const Dialect& dialect() const = 0;
+
+    /// Every table and view the service exposes, with columns mapped to engine types.
+    virtual boost::asio::awaitable<Result<std::vector<TableInfo>>> discover() = 0;
+
+    /// Runs one SELECT written in dialect(); each row is converted to `types` (one per column,
+    /// in order). Errors keep the backend's message; SQLSTATE 08xxx when the backend is unreachable.
+    virtual boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query(std::string sql,
+                                                                              std::vector<Type> types) = 0;
+
+    /// Runs one INSERT/UPDATE/DELETE written in dialect(); with `returning_types`, the
+    /// statement's result rows (RETURNING) converted to those types.
+    virtual boost::asio::awaitable<Result<CommandResult>> execute(std::string sql,
+                                                                   std::vector<Type> returning_types) = 0;
+};
+
+} // namespace nectar::federation

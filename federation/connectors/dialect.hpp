@@ -1,0 +1,63 @@
+#pragma once
+// How one backend spells SQL, and which PostgreSQL operations it computes exactly as PostgreSQL
+// does. The planner pushes an expression down only when the dialect says it can render it with
+// PostgreSQL's result; everything else runs in Nectar. The defaults here are PostgreSQL's.
+
+#include "federation/types/value.hpp"
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace nectar::federation {
+
+class Dialect {
+  public:
+    virtual ~Dialect() = default;
+
+    virtual std::string_view name() const { return "postgresql"; }
+
+    /// "name" with embedded quotes doubled (MySQL: `name`).
+    virtual std::string quote_identifier(std::string_view ident) const;
+    /// schema.table as the backend names it; `schema` may be empty (the default schema).
+    virtual std::string qualified_table(std::string_view schema, std::string_view table) const;
+    /// A literal that the backend reads back as exactly `value` with its type.
+    virtual std::string literal(const Value& value) const;
+    /// " LIMIT n OFFSET m" (either part optional); empty when neither is given.
+    virtual std::string limit_offset(std::optional<int64_t> limit, int64_t offset) const;
+
+    // --- What can be pushed down (PostgreSQL-identical results only) ---
+
+    /// Binary/unary operator on operands of these types ("=", "<", "+", "||", "~~"...).
+    virtual bool supports_operator(std::string_view op, Type left, Type right) const;
+    virtual bool supports_function(std::string_view name, std::span<const Type> args) const;
+    /// Aggregate with these argument types; `distinct` for count(DISTINCT x) and the like.
+    virtual bool supports_aggregate(std::string_view name, std::span<const Type> args, bool distinct) const;
+    virtual bool supports_cast(Type from, Type to) const;
+    /// Whether ORDER BY on this type orders as PostgreSQL's (collation, NULL placement renderable).
+    virtual bool supports_order_by(Type type) const;
+    /// Whether a join inside the service (and of which kind) can be pushed: "inner", "left", "full"...
+    virtual bool supports_join(std::string_view kind) const;
+    virtual bool supports_group_by() const { return true; }
+    virtual bool supports_distinct() const { return true; }
+    virtual bool supports_limit() const { return true; }
+
+    // --- Rendering; arguments arrive already rendered ---
+
+    virtual std::string render_operator(std::string_view op, const std::string& left, const std::string& right,
+                                        Type left_type, Type right_type) const;
+    virtual std::string render_unary(std::string_view op, const std::string& arg, Type type) const;
+    virtual std::string render_function(std::string_view name, std::span<const std::string> args,
+                                        std::span<const Type> types) const;
+    virtual std::string render_aggregate(std::string_view name, std::span<const std::string> args,
+                                         std::span<const Type> types, bool distinct, bool star) const;
+    virtual std::string render_cast(const std::string& arg, Type from, Type to) const;
+    /// One ORDER BY item with PostgreSQL's NULL placement (NULLS LAST for ASC by default).
+    virtual std::string render_order_item(const std::string& expr, bool descending, bool nulls_first) const;
+};
+
+/// PostgreSQL's dialect (the defaults above), shared.
+const Dialect& postgres_dialect();
+
+} // namespace nectar::federation
