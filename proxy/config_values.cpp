@@ -221,7 +221,7 @@ void validate_pool(const PoolConfig& pool, const std::string& where) {
 // The connectors that exist so far: each connector's issue adds its scheme here, the one place that
 // refuses schemes parse_service_url accepts.
 void require_connector(const ServiceUrl& url, const std::string& where) {
-    if (url.scheme != "postgresql") {
+    if (url.scheme != "postgresql" && url.scheme != "mysql" && url.scheme != "mariadb" && url.scheme != "sqlite") {
         throw_config_error(where, "connector for " + url.scheme + " is not available yet");
     }
 }

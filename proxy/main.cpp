@@ -1,9 +1,11 @@
 // nectar: makes every database look like PostgreSQL.
 
+#include "federation/connectors/sqlite/demo_data.hpp"
 #include "proxy/config.hpp"
 #include "proxy/server.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -19,9 +21,24 @@ int main(int argc, char** argv) {
         if (exit_code >= 0) {
             return exit_code;
         }
-        if (config.services.empty()) {
-            throw ConfigError("no service configured: add --service NAME=postgresql://... "
-                              "(the embedded SQLite demo service arrives with the federation engine)");
+        if (config.services.empty() || config.demo) {
+            // SPEC §1: the embedded SQLite service `demo`, so a fresh machine has something to query.
+            auto demo = nectar::federation::ensure_demo_database(config.data_dir);
+            if (!demo) {
+                throw ConfigError("cannot create the demo database in " + config.data_dir + ": " +
+                                  demo.error().message);
+            }
+            if (config.find_service("demo") == nullptr) {
+                ServiceConfig service;
+                service.name = "demo";
+                auto url = nectar::federation::parse_service_url("sqlite://" + std::filesystem::absolute(*demo).string());
+                if (!url) {
+                    throw ConfigError("demo database path: " + url.error().message);
+                }
+                service.url = *url;
+                service.pool = config.pool_defaults;
+                config.services.push_back(std::move(service));
+            }
         }
     } catch (const ConfigError& e) {
         std::fprintf(stderr, "nectar: %s\n", e.what());

@@ -3,6 +3,7 @@
 // to a pooled server connection of the session's service, with the session's prepared
 // statements and settings carried across connections (transaction pooling).
 
+#include "federation/engine.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/frontend_messages.hpp"
 #include "proxy/client_stream.hpp"
@@ -77,6 +78,13 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     void on_backend_lost();
     void finish_detach();
 
+    // Statements for the federation engine (session_engine.cpp).
+    bool wants_engine(const protocol::Frame& frame) const;
+    asio::awaitable<void> settle_backend();
+    asio::awaitable<void> run_engine_frame(const protocol::Frame& frame);
+    asio::awaitable<bool> open_engine_session();
+    char engine_status() const;
+
     // Client output.
     void send(std::string_view bytes) { client_out_.append(bytes); }
     asio::awaitable<void> flush_client();
@@ -102,6 +110,10 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     std::string user_;
     std::string application_name_;
     federation::PgPool* pool_ = nullptr;
+    std::string service_;         ///< the session's service (SPEC §2)
+    bool engine_only_ = false;    ///< the service is not PostgreSQL: the engine answers everything
+    bool engine_skipping_ = false; ///< an unsupported extended batch failed: skip until Sync
+    federation::SessionSettings engine_settings_;
     bool session_pooling_ = false;
 
     // Session state carried across server connections.

@@ -1,6 +1,8 @@
 #pragma once
 // What every session can reach: process-wide state shared by all workers, and its own worker's.
 
+#include "federation/catalog/catalog.hpp"
+#include "federation/engine.hpp"
 #include "federation/router.hpp"
 #include "protocol/scram.hpp"
 #include "proxy/cancel_registry.hpp"
@@ -37,6 +39,8 @@ struct ProxyShared {
     /// Client-side TLS for server connections, per service (each may name its own CA).
     std::unordered_map<std::string, std::unique_ptr<boost::asio::ssl::context>> backend_tls;
     CancelRegistry cancels;
+    /// Discovered tables per service, shared by every worker's engine.
+    std::shared_ptr<federation::CatalogCache> catalog = std::make_shared<federation::CatalogCache>();
     StatementRegistry statements;
     std::atomic<bool> draining{false};
     std::atomic<int> sessions{0};
@@ -52,6 +56,7 @@ struct Worker {
     /// One thread runs it and only that thread touches its sockets: no locking around socket I/O.
     boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     federation::Router router;
+    std::unique_ptr<federation::Engine> engine; ///< this worker's connectors for every service
     ProxyShared* shared = nullptr;
     std::unordered_set<PgSession*> sessions; ///< touched only on this worker's thread
 };

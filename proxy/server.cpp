@@ -1,5 +1,9 @@
 #include "proxy/server.hpp"
 
+#include "federation/connectors/mysql/mysql_connector.hpp"
+#include "federation/connectors/postgres/pg_connector.hpp"
+#include "federation/connectors/sqlite/sqlite_connector.hpp"
+
 #include "proxy/pg_session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -133,12 +137,24 @@ void Server::setup_workers() {
     for (int i = 0; i < threads; ++i) {
         auto worker = std::make_unique<Worker>();
         worker->shared = &shared_;
+        worker->engine = std::make_unique<federation::Engine>(shared_.catalog);
         for (const ServiceConfig& service : config.services) {
-            federation::PgTarget target = pg_target_from_url(service.url);
             federation::PoolConfig pool = service.pool;
             // Each worker gets its share of the service's connections.
             pool.max_connections = std::max(1, (pool.max_connections + threads - 1) / threads);
             pool.min_connections = (pool.min_connections + threads - 1) / threads;
+            if (service.url.scheme != "postgresql") {
+                federation::ServiceSpec spec{service.name, service.url, pool, config.data_dir};
+                std::unique_ptr<federation::Connector> connector;
+                if (service.url.scheme == "sqlite") {
+                    connector = std::make_unique<federation::SqliteConnector>(spec);
+                } else {
+                    connector = std::make_unique<federation::MysqlConnector>(worker->io, spec);
+                }
+                worker->engine->add_connector(service.name, service.url.scheme, std::move(connector));
+                continue;
+            }
+            federation::PgTarget target = pg_target_from_url(service.url);
             asio::ssl::context* tls = nullptr;
             if (target.sslmode != "disable" && target.sslmode != "allow") {
                 auto& context = shared_.backend_tls[service.name];
@@ -152,8 +168,11 @@ void Server::setup_workers() {
                 }
                 tls = context.get();
             }
-            worker->router.add_service(std::make_unique<federation::PgPool>(
-                worker->io.get_executor(), service.name, std::move(target), pool, tls));
+            auto pg_pool = std::make_unique<federation::PgPool>(worker->io.get_executor(), service.name,
+                                                                 std::move(target), pool, tls);
+            worker->engine->add_connector(service.name, "postgresql",
+                                          std::make_unique<federation::PgConnector>(*pg_pool, service.name));
+            worker->router.add_service(std::move(pg_pool));
         }
         if (!config.default_service.empty()) {
             worker->router.set_default_service(config.default_service);

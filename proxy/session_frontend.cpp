@@ -85,6 +85,14 @@ asio::awaitable<void> PgSession::serve() {
                 unknown_type = frame.type;
                 break;
             }
+            if (wants_engine(frame)) {
+                co_await run_engine_frame(frame);
+                client_in_.consume(frame.size);
+                if (client_broken_) {
+                    co_return;
+                }
+                continue;
+            }
             if (!backend_) {
                 if (auto idle = pool_->try_acquire_idle()) {
                     adopt_backend(std::move(idle));

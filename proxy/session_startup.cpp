@@ -195,10 +195,23 @@ asio::awaitable<bool> PgSession::startup() {
     if (!authenticated) {
         co_return false;
     }
-    pool_ = worker_.router.session_service(database);
+    // The startup packet's database names the service, else the default service (SPEC §2).
+    const Config& config = shared_.config;
+    if (config.find_service(database) != nullptr) {
+        service_ = database;
+    } else if (!config.default_service.empty()) {
+        service_ = config.default_service;
+    } else if (!config.services.empty()) {
+        service_ = config.services.front().name;
+    }
+    pool_ = worker_.router.find(service_);
     if (pool_ == nullptr) {
-        co_await send_fatal(fatal("3D000", "database \"" + database + "\" does not exist"));
-        co_return false;
+        if (worker_.engine == nullptr || !worker_.engine->has_service(service_)) {
+            co_await send_fatal(fatal("3D000", "database \"" + database + "\" does not exist"));
+            co_return false;
+        }
+        engine_only_ = true;
+        co_return co_await open_engine_session();
     }
     session_pooling_ = !pool_->config().transaction_pooling;
     co_return co_await open_server_session();

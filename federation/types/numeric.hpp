@@ -48,6 +48,12 @@ class Decimal {
     int compare(const Decimal& other) const;
 
   private:
+    struct Fixed; ///< the value as a scaled big integer, for arithmetic
+    Fixed to_fixed() const;
+    static Decimal from_fixed(Fixed f);
+    int select_div_scale(const Decimal& other) const; ///< PostgreSQL's select_div_scale rule
+    Decimal rescale(int scale, bool round) const;     ///< round() or trunc() to a scale
+
     bool negative_ = false;
     bool nan_ = false;
     int weight_ = 0;                ///< base-10000 weight of the first digit

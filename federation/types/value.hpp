@@ -13,10 +13,11 @@
 namespace nectar::federation {
 
 /// PostgreSQL's interval: months, days and microseconds are kept apart as PostgreSQL does.
+/// Trivial (no member initializers) so it can live in Value's union: write Interval{} for zero.
 struct Interval {
-    int64_t micros = 0;
-    int32_t days = 0;
-    int32_t months = 0;
+    int64_t micros;
+    int32_t days;
+    int32_t months;
     bool operator==(const Interval&) const = default;
 };
 

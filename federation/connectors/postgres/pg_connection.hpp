@@ -59,6 +59,10 @@ class PgConnection {
     /// False when an idle connection has been closed by the server or has data waiting (which
     /// for an idle connection means the server is ending it). One non-blocking peek.
     bool looks_alive();
+    /// Reads until one whole server message is buffered (for Nectar's own statements: the
+    /// federation connector). `body` stays valid until consume_message(body) drops it.
+    asio::awaitable<Result<void>> read_message(char& type, std::string_view& body);
+    void consume_message(std::string_view body) { in_.consume(5 + body.size()); }
     void cancel();
     void close();
     bool is_open() const { return socket_.is_open(); }
@@ -94,7 +98,6 @@ class PgConnection {
     /// Appends the answer to one AuthenticationXXX request to `out` (nothing for AuthenticationOk).
     Result<void> answer_authentication(std::string_view body, std::unique_ptr<protocol::ScramClient>& scram,
                                        std::string& out);
-    asio::awaitable<Result<void>> read_message(char& type, std::string_view& body);
 
     Socket socket_;
     std::unique_ptr<asio::ssl::stream<Socket&>> tls_;

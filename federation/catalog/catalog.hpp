@@ -1,0 +1,56 @@
+#pragma once
+// The federated catalog (SPEC §2): services are catalogs holding their discovered tables.
+// Snapshots are immutable and shared between workers; a refresh swaps in a new snapshot.
+
+#include "federation/connectors/connector.hpp"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace nectar::federation {
+
+struct ServiceTables {
+    std::string kind;           ///< postgresql, mysql, sqlite...
+    std::string default_schema; ///< where `service.table` looks: public, the MySQL database, main
+    std::vector<TableInfo> tables;
+};
+
+/// A table found by name.
+struct ResolvedTable {
+    std::string service;
+    const TableInfo* table = nullptr;
+};
+
+class Catalog {
+  public:
+    void add_service(std::string name, std::shared_ptr<const ServiceTables> tables);
+    bool has_service(std::string_view name) const;
+    const ServiceTables* service(std::string_view name) const;
+    const std::map<std::string, std::shared_ptr<const ServiceTables>, std::less<>>& services() const {
+        return services_;
+    }
+
+    /// Resolves [service.][schema.]table: with two parts the first is a service when one has that
+    /// name, else a schema of `default_service`. 42P01 "relation \"x\" does not exist" otherwise.
+    Result<ResolvedTable> resolve(const std::vector<std::string>& names, std::string_view default_service) const;
+
+  private:
+    std::map<std::string, std::shared_ptr<const ServiceTables>, std::less<>> services_;
+};
+
+/// Shared between workers: the latest discovered tables per service.
+class CatalogCache {
+  public:
+    std::shared_ptr<const ServiceTables> get(const std::string& service) const;
+    void put(const std::string& service, ServiceTables tables);
+    void invalidate(const std::string& service);
+
+  private:
+    mutable std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<const ServiceTables>> entries_;
+};
+
+} // namespace nectar::federation

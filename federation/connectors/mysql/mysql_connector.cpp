@@ -1,0 +1,319 @@
+#include "federation/connectors/mysql/mysql_connector.hpp"
+
+#include "federation/connectors/mysql/mysql_values.hpp"
+
+#include <cctype>
+#include <map>
+#include <set>
+
+namespace nectar::federation {
+
+namespace {
+
+/// Rows of one mysql_use_result, converted batch by batch. An unfinished stream takes its
+/// connection with it: the socket is shut so the rest of the result is never read.
+class MysqlRowStream : public RowStream {
+  public:
+    MysqlRowStream(MysqlPool& pool, std::unique_ptr<MysqlConnection> conn, MYSQL_RES* result,
+                   std::vector<Type> types)
+        : pool_(&pool)
+        , pool_alive_(pool.alive_token())
+        , conn_(std::move(conn))
+        , result_(result)
+        , types_(std::move(types))
+        , fields_(mysql_fetch_fields(result)) {}
+
+    ~MysqlRowStream() override {
+        if (!conn_) {
+            return;
+        }
+        // Freeing an unbuffered result reads what is left of it: shut the socket first, so
+        // that ends at once, then drop the connection (it is mid-result, never reusable).
+        conn_->abort_socket();
+        mysql_free_result(result_);
+        if (*pool_alive_) {
+            pool_->discard(std::move(conn_));
+        }
+    }
+
+    boost::asio::awaitable<Result<bool>> next(Batch& batch) override {
+        if (failed_) {
+            co_return *failed_;
+        }
+        if (!conn_) {
+            co_return false;
+        }
+        size_t appended = 0;
+        while (appended < Batch::kBatchRows) {
+            MYSQL_ROW row = co_await conn_->fetch_row(result_);
+            if (row == nullptr) {
+                co_return co_await finish(appended > 0);
+            }
+            unsigned long* lengths = mysql_fetch_lengths(result_);
+            Row out;
+            out.reserve(types_.size());
+            for (size_t i = 0; i < types_.size(); ++i) {
+                if (row[i] == nullptr) {
+                    out.push_back(Value::null(types_[i]));
+                    continue;
+                }
+                auto value = mysql_value(std::string_view(row[i], lengths[i]), fields_[i], types_[i]);
+                if (!value) {
+                    failed_ = value.error(); // the destructor drops the connection mid-result
+                    co_return value.error();
+                }
+                out.push_back(std::move(value.value()));
+            }
+            batch.rows.push_back(std::move(out));
+            appended++;
+        }
+        co_return true;
+    }
+
+  private:
+    /// The end of the rows: an error the server sent mid-result, or a clean end.
+    boost::asio::awaitable<Result<bool>> finish(bool appended) {
+        if (mysql_errno(conn_->handle()) != 0) {
+            failed_ = mysql_error_of(conn_->handle());
+            co_return *failed_;
+        }
+        co_await conn_->free_result(result_);
+        if (*pool_alive_) {
+            pool_->release(std::move(conn_));
+        }
+        conn_.reset();
+        co_return appended;
+    }
+
+    MysqlPool* pool_;
+    std::shared_ptr<bool> pool_alive_;
+    std::unique_ptr<MysqlConnection> conn_;
+    MYSQL_RES* result_;
+    std::vector<Type> types_;
+    MYSQL_FIELD* fields_;
+    std::optional<Error> failed_;
+};
+
+/// The stream of a statement without a result set: no rows.
+class EmptyRowStream : public RowStream {
+  public:
+    boost::asio::awaitable<Result<bool>> next(Batch&) override { co_return false; }
+};
+
+/// The first keyword of a statement, upper-cased, after blanks and comments.
+std::string first_keyword(std::string_view sql) {
+    size_t i = 0;
+    for (;;) {
+        while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) {
+            ++i;
+        }
+        if (sql.substr(i, 2) == "/*") {
+            size_t end = sql.find("*/", i + 2);
+            i = end == std::string_view::npos ? sql.size() : end + 2;
+        } else if (sql.substr(i, 2) == "--" || sql.substr(i, 1) == "#") {
+            size_t end = sql.find('\n', i);
+            i = end == std::string_view::npos ? sql.size() : end + 1;
+        } else {
+            break;
+        }
+    }
+    std::string word;
+    while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) {
+        word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
+    }
+    return word;
+}
+
+/// `name` from MariaDB's JSON check clause "json_valid(`name`)"; empty for other checks.
+std::string json_checked_column(const std::string& clause) {
+    const std::string prefix = "json_valid(`";
+    if (clause.rfind(prefix, 0) != 0 || clause.size() < prefix.size() + 2 ||
+        clause.substr(clause.size() - 2) != "`)") {
+        return {};
+    }
+    std::string name;
+    std::string quoted = clause.substr(prefix.size(), clause.size() - prefix.size() - 2);
+    for (size_t i = 0; i < quoted.size(); ++i) {
+        name += quoted[i];
+        if (quoted[i] == '`') {
+            ++i; // `` stands for one backtick
+        }
+    }
+    return name;
+}
+
+const std::string& text_or_empty(const std::optional<std::string>& field) {
+    static const std::string empty;
+    return field ? *field : empty;
+}
+
+} // namespace
+
+MysqlConnector::MysqlConnector(boost::asio::io_context& io, ServiceSpec spec)
+    : spec_(std::move(spec))
+    , pool_(io.get_executor(), spec_.name, spec_.url, spec_.pool) {
+    pool_.start();
+}
+
+MysqlConnector::~MysqlConnector() {
+    pool_.stop();
+}
+
+boost::asio::awaitable<Result<std::vector<TableInfo>>> MysqlConnector::discover() {
+    auto acquired = co_await pool_.acquire();
+    if (!acquired) {
+        co_return acquired.error();
+    }
+    std::unique_ptr<MysqlConnection> conn = std::move(acquired.value());
+    auto tables = co_await conn->query_all(
+        "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS FROM information_schema.TABLES "
+        "WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME");
+    auto columns =
+        co_await conn->query_all("SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE "
+                                 "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+                                 "ORDER BY TABLE_NAME, ORDINAL_POSITION");
+    auto keys =
+        co_await conn->query_all("SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+                                 "WHERE TABLE_SCHEMA = DATABASE() AND CONSTRAINT_NAME = 'PRIMARY'");
+    // MariaDB's JSON is a longtext with a json_valid() check; MySQL 8 has no TABLE_NAME here
+    // (and a real json type), so a failure of this query only means "no such checks".
+    auto checks =
+        co_await conn->query_all("SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+                                 "WHERE CONSTRAINT_SCHEMA = DATABASE()");
+    conn->broken ? pool_.discard(std::move(conn)) : pool_.release(std::move(conn));
+    for (const auto* step : {&tables, &columns, &keys}) {
+        if (!*step) {
+            co_return step->error();
+        }
+    }
+
+    std::set<std::pair<std::string, std::string>> primary, json;
+    for (const auto& row : *keys) {
+        primary.emplace(text_or_empty(row[0]), text_or_empty(row[1]));
+    }
+    if (checks) {
+        for (const auto& row : *checks) {
+            std::string column = json_checked_column(text_or_empty(row[1]));
+            if (!column.empty()) {
+                json.emplace(text_or_empty(row[0]), column);
+            }
+        }
+    }
+    std::vector<TableInfo> out;
+    std::map<std::string, size_t> index;
+    for (const auto& row : *tables) {
+        TableInfo info;
+        info.schema = text_or_empty(row[0]);
+        info.name = text_or_empty(row[1]);
+        info.is_view = text_or_empty(row[2]) == "VIEW";
+        info.row_estimate = row[3] ? std::stoll(*row[3]) : -1;
+        index[info.name] = out.size();
+        out.push_back(std::move(info));
+    }
+    for (const auto& row : *columns) {
+        auto it = index.find(text_or_empty(row[0]));
+        if (it == index.end()) {
+            continue; // created between the two queries
+        }
+        ColumnInfo column;
+        column.name = text_or_empty(row[1]);
+        std::pair<std::string, std::string> key{it->first, column.name};
+        column.remote_type = text_or_empty(row[3]);
+        column.type = mysql_column_type(text_or_empty(row[2]), column.remote_type, json.count(key) > 0);
+        column.nullable = text_or_empty(row[4]) == "YES";
+        column.primary_key = primary.count(key) > 0;
+        out[it->second].columns.push_back(std::move(column));
+    }
+    co_return out;
+}
+
+boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> MysqlConnector::query(std::string sql,
+                                                                                 std::vector<Type> types) {
+    auto acquired = co_await pool_.acquire();
+    if (!acquired) {
+        co_return acquired.error();
+    }
+    std::unique_ptr<MysqlConnection> conn = std::move(acquired.value());
+    auto sent = co_await conn->real_query(sql);
+    if (!sent) {
+        // A server-side error (syntax, missing table) leaves the connection ready for more.
+        conn->broken ? pool_.discard(std::move(conn)) : pool_.release(std::move(conn));
+        co_return sent.error();
+    }
+    MYSQL_RES* result = mysql_use_result(conn->handle());
+    if (result == nullptr) {
+        if (mysql_errno(conn->handle()) != 0) {
+            Error e = mysql_error_of(conn->handle());
+            pool_.discard(std::move(conn));
+            co_return e;
+        }
+        pool_.release(std::move(conn));
+        co_return std::unique_ptr<RowStream>(std::make_unique<EmptyRowStream>());
+    }
+    if (mysql_num_fields(result) != types.size()) {
+        Error e =
+            Error::make("XX000", "mysql: the query returned " + std::to_string(mysql_num_fields(result)) +
+                                     " columns where " + std::to_string(types.size()) + " were expected");
+        MysqlRowStream abandoned(pool_, std::move(conn), result, {}); // drops the connection
+        co_return e;
+    }
+    co_return std::unique_ptr<RowStream>(
+        std::make_unique<MysqlRowStream>(pool_, std::move(conn), result, std::move(types)));
+}
+
+boost::asio::awaitable<Result<CommandResult>> MysqlConnector::execute(std::string sql,
+                                                                      std::vector<Type> returning_types) {
+    if (!returning_types.empty() && first_keyword(sql) == "UPDATE") {
+        co_return Error::make("0A000",
+                              "mysql: UPDATE ... RETURNING is not supported by MySQL/MariaDB (service \"" +
+                                  spec_.name + "\")");
+    }
+    auto acquired = co_await pool_.acquire();
+    if (!acquired) {
+        co_return acquired.error();
+    }
+    std::unique_ptr<MysqlConnection> conn = std::move(acquired.value());
+    auto sent = co_await conn->real_query(sql);
+    if (!sent) {
+        conn->broken ? pool_.discard(std::move(conn)) : pool_.release(std::move(conn));
+        co_return sent.error();
+    }
+    CommandResult out;
+    if (mysql_field_count(conn->handle()) == 0) {
+        out.rows_affected = static_cast<int64_t>(mysql_affected_rows(conn->handle()));
+        pool_.release(std::move(conn));
+        co_return out;
+    }
+    // RETURNING rows (MariaDB 10.5+): PostgreSQL counts the rows the statement returned.
+    MYSQL_RES* result = mysql_use_result(conn->handle());
+    if (result == nullptr) {
+        Error e = mysql_error_of(conn->handle());
+        pool_.discard(std::move(conn));
+        co_return e;
+    }
+    unsigned int columns = mysql_num_fields(result);
+    std::vector<Type> types = returning_types;
+    types.resize(columns, Type::Text); // columns nobody asked a type for come back as text
+    MysqlRowStream rows(pool_, std::move(conn), result, std::move(types));
+    for (;;) {
+        Batch batch;
+        auto more = co_await rows.next(batch);
+        if (!more) {
+            co_return more.error();
+        }
+        for (Row& row : batch.rows) {
+            row.resize(returning_types.size());
+            out.returning.push_back(std::move(row));
+        }
+        if (!*more) {
+            break;
+        }
+    }
+    out.rows_affected = static_cast<int64_t>(out.returning.size());
+    if (returning_types.empty()) {
+        out.returning.clear();
+    }
+    co_return out;
+}
+
+} // namespace nectar::federation

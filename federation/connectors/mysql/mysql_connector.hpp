@@ -1,0 +1,40 @@
+#pragma once
+// A MySQL/MariaDB service on one worker: MariaDB Connector/C's non-blocking API driven by the
+// worker's io_context, a pool of connections, discovery from information_schema, streamed
+// queries (mysql_use_result: never a whole result in memory) and writes.
+
+#include "federation/connectors/connector.hpp"
+#include "federation/connectors/mysql/mysql_dialect.hpp"
+#include "federation/connectors/mysql/mysql_pool.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nectar::federation {
+
+class MysqlConnector : public Connector {
+  public:
+    /// `spec.pool` is this worker's share of the service's pool, as for PostgreSQL services.
+    MysqlConnector(boost::asio::io_context& io, ServiceSpec spec);
+    ~MysqlConnector() override;
+
+    const std::string& service() const override { return spec_.name; }
+    const Dialect& dialect() const override { return mysql_dialect(); }
+
+    /// Tables and views of the URL's database, with columns, primary keys and TABLE_ROWS.
+    boost::asio::awaitable<Result<std::vector<TableInfo>>> discover() override;
+    boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query(std::string sql,
+                                                                     std::vector<Type> types) override;
+    /// INSERT/DELETE ... RETURNING need MariaDB 10.5+; UPDATE ... RETURNING does not exist (0A000).
+    boost::asio::awaitable<Result<CommandResult>> execute(std::string sql,
+                                                          std::vector<Type> returning_types) override;
+
+    MysqlPool& pool() { return pool_; }
+
+  private:
+    ServiceSpec spec_;
+    MysqlPool pool_;
+};
+
+} // namespace nectar::federation

@@ -1,0 +1,566 @@
+#include "federation/connectors/postgres/pg_connector.hpp"
+
+#include "protocol/backend_messages.hpp"
+#include "protocol/frontend_messages.hpp"
+#include "protocol/message_reader.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <charconv>
+#include <map>
+#include <optional>
+#include <string_view>
+
+namespace nectar::federation {
+
+namespace {
+
+namespace be = protocol::be;
+using Fields = std::vector<std::optional<std::string_view>>;
+
+/// Marks a pooled connection as brought to the connector's settings. Proxy sessions number
+/// themselves from 1, so none is ever "in sync" with this state and each re-syncs after us.
+constexpr std::pair<uint64_t, uint64_t> kConnectorState{UINT64_MAX, 1};
+
+/// The settings the text conversions rely on (ISO dates, UTC, exact floats, hex bytea,
+/// literal backslashes), keyed as the proxy's session state keys them so that the next proxy
+/// session on the connection undoes them.
+const std::map<std::string, std::string>& connector_settings() {
+    static const std::map<std::string, std::string> settings{
+        {"bytea_output", "SET bytea_output = 'hex'"},
+        {"client_encoding", "SET client_encoding = 'UTF8'"},
+        {"datestyle", "SET DateStyle = 'ISO, MDY'"},
+        {"extra_float_digits", "SET extra_float_digits = 3"},
+        {"intervalstyle", "SET IntervalStyle = 'postgres'"},
+        {"standard_conforming_strings", "SET standard_conforming_strings = on"},
+        {"timezone", "SET TimeZone = 'UTC'"},
+    };
+    return settings;
+}
+
+/// Undoes a setting a proxy session left on the connection (back to its startup value).
+std::string reset_statement(const std::string& key) {
+    if (key == "role") {
+        return "RESET ROLE";
+    }
+    if (key == "session authorization") {
+        return "RESET SESSION AUTHORIZATION";
+    }
+    if (key == "session characteristics") {
+        return "RESET default_transaction_isolation; RESET default_transaction_read_only; "
+               "RESET default_transaction_deferrable";
+    }
+    return "RESET " + postgres_dialect().quote_identifier(key);
+}
+
+/// SQL that brings a new connection, or one a proxy session used, to the connector's
+/// settings; "" when it is already there.
+std::string session_sync_sql(const PgConnection& conn) {
+    if (conn.synced_state == kConnectorState) {
+        return {};
+    }
+    const auto& wanted = connector_settings();
+    std::string sql;
+    for (const auto& [key, statement] : conn.applied_settings) {
+        if (!wanted.count(key)) {
+            sql += reset_statement(key) + ";\n";
+        }
+    }
+    for (const auto& [key, statement] : wanted) {
+        auto have = conn.applied_settings.find(key);
+        if (have == conn.applied_settings.end() || have->second != statement) {
+            sql += statement + ";\n";
+        }
+    }
+    return sql;
+}
+
+/// A backend ErrorResponse as the engine reports it. The position points into Nectar's
+/// remote SQL, not into the user's statement, so it is dropped.
+Error backend_error(std::string_view body) {
+    auto parsed = protocol::parse_error_response(body);
+    if (!parsed) {
+        return parsed.error();
+    }
+    Error error = std::move(parsed.value());
+    error.position = 0;
+    return error;
+}
+
+Error connection_lost(const PgConnection& conn, const Error& cause) {
+    if (cause.sqlstate == "08P01") {
+        return cause;
+    }
+    return Error::make("08006", "lost the connection to server " + conn.target().describe());
+}
+
+bool parse_data_row(std::string_view body, Fields& fields) {
+    protocol::MessageReader reader(body);
+    int16_t count = 0;
+    if (!reader.int16(count) || count < 0) {
+        return false;
+    }
+    fields.clear();
+    for (int16_t i = 0; i < count; ++i) {
+        int32_t length = 0;
+        if (!reader.int32(length)) {
+            return false;
+        }
+        if (length < 0) {
+            fields.emplace_back(std::nullopt);
+            continue;
+        }
+        std::string_view value;
+        if (!reader.bytes(static_cast<size_t>(length), value)) {
+            return false;
+        }
+        fields.emplace_back(value);
+    }
+    return reader.at_end();
+}
+
+/// One row's text values converted to the engine types the caller asked for.
+Result<Row> convert_row(const Fields& fields, const std::vector<Type>& types) {
+    if (fields.size() != types.size()) {
+        return Error::make("XX000", "remote query returned " + std::to_string(fields.size()) +
+                                        " columns where " + std::to_string(types.size()) + " were expected");
+    }
+    Row row;
+    row.reserve(types.size());
+    for (size_t i = 0; i < types.size(); ++i) {
+        if (!fields[i]) {
+            row.push_back(Value::null(types[i]));
+            continue;
+        }
+        auto value = from_pg_text(types[i], *fields[i]);
+        if (!value) {
+            return value.error();
+        }
+        row.push_back(std::move(value.value()));
+    }
+    return row;
+}
+
+/// The row count at the end of a CommandComplete tag ("INSERT 0 5", "UPDATE 3"); 0 if none.
+int64_t rows_from_tag(std::string_view tag) {
+    size_t space = tag.rfind(' ');
+    std::string_view number = space == std::string_view::npos ? tag : tag.substr(space + 1);
+    int64_t rows = 0;
+    auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), rows);
+    return ec == std::errc() && end == number.data() + number.size() ? rows : 0;
+}
+
+/// Reads a connection whose statement was abandoned up to its ReadyForQuery (after a
+/// CancelRequest when rows were still coming), then gives it back to the pool.
+void drain_in_background(PgPool& pool, std::shared_ptr<bool> alive, asio::any_io_executor executor,
+                         std::unique_ptr<PgConnection> conn, bool cancel) {
+    asio::co_spawn(
+        executor,
+        [&pool, alive, executor, conn = std::move(conn), cancel]() mutable -> asio::awaitable<void> {
+            if (cancel) {
+                PgTarget target = conn->target(); // a copy: the pool may go while this runs
+                co_await send_cancel_request(executor, target, conn->process_id(), conn->secret_key());
+            }
+            bool clean = false;
+            for (;;) {
+                char type = 0;
+                std::string_view body;
+                auto read = co_await conn->read_message(type, body);
+                if (!read) {
+                    break;
+                }
+                bool ready = type == be::kReadyForQuery;
+                if (ready) {
+                    auto status = protocol::parse_ready_for_query(body);
+                    clean = status && status.value() == 'I';
+                }
+                conn->consume_message(body);
+                if (ready) {
+                    break;
+                }
+            }
+            if (!*alive) {
+                co_return; // the connector (and maybe the pool) is gone: just close it
+            }
+            if (clean) {
+                pool.release(std::move(conn));
+            } else {
+                pool.discard(std::move(conn));
+            }
+        },
+        asio::detached);
+}
+
+/// One statement on one leased connection: sent with the extended protocol (one Parse, Bind,
+/// Execute, Sync), then its results read one message at a time as the caller asks.
+class PgStatement {
+  public:
+    PgStatement(PgPool& pool, std::shared_ptr<bool> alive, asio::any_io_executor executor)
+        : pool_(pool)
+        , alive_(std::move(alive))
+        , executor_(std::move(executor)) {}
+    PgStatement(const PgStatement&) = delete;
+    PgStatement& operator=(const PgStatement&) = delete;
+
+    ~PgStatement() {
+        if (!conn_) {
+            return;
+        }
+        release_held();
+        drain_in_background(pool_, alive_, executor_, std::move(conn_), !rows_done_);
+    }
+
+    /// Takes a connection, brings it to the connector's settings, sends `sql` and reads up to
+    /// its BindComplete, so that parse and bind errors come back from here.
+    asio::awaitable<Result<void>> start(std::string_view sql);
+    /// The next row's fields (valid until the next call); false once the statement is done.
+    asio::awaitable<Result<bool>> next_row(Fields& fields);
+    /// The CommandComplete tag, once next_row() has returned false.
+    const std::string& tag() const { return tag_; }
+
+  private:
+    enum class Step { other, bound, row, finished };
+
+    /// Reads and handles one message.
+    asio::awaitable<Result<Step>> step(Fields& fields);
+    /// The ReadyForQuery that ends the statement: the connection goes back to the pool when idle.
+    void finish(std::string_view ready_body);
+    /// Closes a connection in an unknown state.
+    void drop() {
+        if (conn_) {
+            pool_.discard(std::move(conn_));
+        }
+    }
+    /// Lets go of the DataRow the last fields pointed into.
+    void release_held() {
+        if (held_) {
+            conn_->consume_message(*held_);
+            held_.reset();
+        }
+    }
+
+    PgPool& pool_;
+    std::shared_ptr<bool> alive_;
+    asio::any_io_executor executor_;
+    std::unique_ptr<PgConnection> conn_;
+    std::optional<std::string_view> held_;
+    bool rows_done_ = false; ///< CommandComplete or ErrorResponse seen: nothing left to cancel
+    std::optional<Error> error_;
+    std::string tag_;
+};
+
+asio::awaitable<Result<void>> PgStatement::start(std::string_view sql) {
+    auto acquired = co_await pool_.acquire();
+    if (!acquired) {
+        co_return acquired.error();
+    }
+    conn_ = std::move(acquired.value());
+    std::string sync = session_sync_sql(*conn_);
+    if (!sync.empty()) {
+        auto synced = co_await conn_->run_simple_query(sync);
+        if (!synced) {
+            const Error& cause = synced.error();
+            Error error = cause.sqlstate.rfind("08", 0) == 0 ? connection_lost(*conn_, cause) : cause;
+            drop(); // some settings may have been applied, some not
+            co_return error;
+        }
+        conn_->applied_settings = connector_settings();
+        conn_->synced_state = kConnectorState;
+    }
+
+    std::string out;
+    protocol::write_parse(out, "", sql, {});
+    // No parameters, no parameter formats, no result formats (all text).
+    protocol::write_bind(out, "", "", std::string_view("\0\0\0\0\0\0", 6));
+    protocol::write_execute(out, "", 0);
+    protocol::write_sync(out);
+    // Our Parse replaces whatever unnamed statement a proxy session left there.
+    conn_->unnamed_owner = {0, 0};
+    boost::system::error_code ec;
+    co_await conn_->write_all(out, ec);
+    if (ec) {
+        Error error = Error::make("08006", "could not send to server " + conn_->target().describe() + ": " +
+                                               ec.message());
+        drop();
+        co_return error;
+    }
+
+    Fields unused;
+    for (;;) {
+        auto step_result = co_await step(unused);
+        if (!step_result) {
+            co_return step_result.error();
+        }
+        if (step_result.value() == Step::bound) {
+            co_return Result<void>();
+        }
+        if (step_result.value() == Step::finished) {
+            // Only an error ends a statement before its BindComplete.
+            co_return error_ ? *error_
+                             : Error::make("08P01", "server ended the statement without binding it");
+        }
+    }
+}
+
+asio::awaitable<Result<bool>> PgStatement::next_row(Fields& fields) {
+    for (;;) {
+        if (!conn_) {
+            co_return false; // already finished
+        }
+        auto step_result = co_await step(fields);
+        if (!step_result) {
+            co_return step_result.error();
+        }
+        if (step_result.value() == Step::row) {
+            co_return true;
+        }
+        if (step_result.value() == Step::finished) {
+            if (error_) {
+                co_return *error_;
+            }
+            co_return false;
+        }
+    }
+}
+
+asio::awaitable<Result<PgStatement::Step>> PgStatement::step(Fields& fields) {
+    release_held();
+    char type = 0;
+    std::string_view body;
+    auto read = co_await conn_->read_message(type, body);
+    if (!read) {
+        // A FATAL ErrorResponse (the server shutting down) says more than the closed socket.
+        Error error = error_ ? *error_ : connection_lost(*conn_, read.error());
+        drop();
+        co_return error;
+    }
+    Step result = Step::other;
+    switch (type) {
+    case be::kDataRow:
+        if (!parse_data_row(body, fields)) {
+            drop();
+            co_return protocol::malformed("DataRow", "field lengths do not match the message length");
+        }
+        held_ = body; // the fields point into it until the next step
+        co_return Step::row;
+    case be::kBindComplete:
+        result = Step::bound;
+        break;
+    case be::kCommandComplete: {
+        auto tag = protocol::parse_command_complete(body);
+        if (tag) {
+            tag_ = std::string(tag.value());
+        }
+        rows_done_ = true;
+        break;
+    }
+    case be::kErrorResponse:
+        if (!error_) {
+            error_ = backend_error(body);
+        }
+        rows_done_ = true;
+        break;
+    case be::kParameterStatus:
+        if (auto status = protocol::parse_parameter_status(body)) {
+            conn_->parameters()[std::string(status->name)] = std::string(status->value);
+        }
+        break;
+    case be::kReadyForQuery:
+        finish(body);
+        co_return Step::finished;
+    case be::kParseComplete:
+    case be::kEmptyQueryResponse:
+    case be::kNoData:
+    case be::kRowDescription:
+    case be::kNoticeResponse:
+    case be::kNotificationResponse:
+        break;
+    default: {
+        Error error = Error::make("08P01", std::string("unexpected message type '") + type +
+                                               "' from server " + conn_->target().describe());
+        drop();
+        co_return error;
+    }
+    }
+    conn_->consume_message(body);
+    co_return result;
+}
+
+void PgStatement::finish(std::string_view ready_body) {
+    auto status = protocol::parse_ready_for_query(ready_body);
+    conn_->consume_message(ready_body);
+    rows_done_ = true;
+    // Anything but idle (a statement that opened a transaction block) is not for the pool.
+    if (status && status.value() == 'I') {
+        pool_.release(std::move(conn_));
+    } else {
+        drop();
+    }
+}
+
+class PgRowStream : public RowStream {
+  public:
+    PgRowStream(std::unique_ptr<PgStatement> statement, std::vector<Type> types)
+        : statement_(std::move(statement))
+        , types_(std::move(types)) {}
+
+    asio::awaitable<Result<bool>> next(Batch& batch) override {
+        size_t added = 0;
+        while (!done_ && added < Batch::kBatchRows) {
+            auto more = co_await statement_->next_row(fields_);
+            if (!more) {
+                done_ = true;
+                co_return more.error();
+            }
+            if (!more.value()) {
+                done_ = true;
+                break;
+            }
+            auto row = convert_row(fields_, types_);
+            if (!row) {
+                co_return row.error();
+            }
+            batch.rows.push_back(std::move(row.value()));
+            ++added;
+        }
+        // The last rows come with true; the call after them returns false.
+        co_return added > 0;
+    }
+
+  private:
+    std::unique_ptr<PgStatement> statement_;
+    std::vector<Type> types_;
+    Fields fields_;
+    bool done_ = false;
+};
+
+/// One row per column (one with NULL columns for a table without any), in table order.
+constexpr std::string_view kDiscoverSql =
+    R"(SELECT n.nspname, c.relname, c.relkind::text, c.reltuples::float8,
+       a.attname,
+       (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int8,
+       pg_catalog.format_type(a.atttypid, a.atttypmod),
+       a.attnotnull,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+               WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey))
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+ORDER BY n.nspname, c.relname, a.attnum)";
+
+/// Adds one row of kDiscoverSql to `tables`; false when the row is not what the query returns.
+bool add_discovered(const Fields& f, std::vector<TableInfo>& tables) {
+    if (f.size() != 9 || !f[0] || !f[1] || !f[2]) {
+        return false;
+    }
+    if (tables.empty() || tables.back().schema != *f[0] || tables.back().name != *f[1]) {
+        TableInfo table;
+        table.schema = std::string(*f[0]);
+        table.name = std::string(*f[1]);
+        table.is_view = *f[2] == "v" || *f[2] == "m";
+        double tuples = -1;
+        if (f[3]) {
+            std::from_chars(f[3]->data(), f[3]->data() + f[3]->size(), tuples);
+        }
+        // Plain views have no count (materialized ones do); a table never analyzed says -1.
+        table.row_estimate = *f[2] == "v" || tuples < 0 ? -1 : static_cast<int64_t>(tuples);
+        tables.push_back(std::move(table));
+    }
+    if (!f[4] || !f[5] || !f[6]) {
+        return true; // a table without columns
+    }
+    ColumnInfo column;
+    column.name = std::string(*f[4]);
+    uint32_t oid = 0;
+    std::from_chars(f[5]->data(), f[5]->data() + f[5]->size(), oid);
+    column.type = type_from_oid(oid);
+    column.remote_type = std::string(*f[6]);
+    column.nullable = !(f[7] && *f[7] == "t");
+    column.primary_key = f[8] && *f[8] == "t";
+    tables.back().columns.push_back(std::move(column));
+    return true;
+}
+
+} // namespace
+
+PgConnector::PgConnector(PgPool& pool, std::string service)
+    : pool_(pool)
+    , service_(std::move(service)) {}
+
+PgConnector::~PgConnector() {
+    *alive_ = false;
+}
+
+asio::awaitable<Result<std::vector<TableInfo>>> PgConnector::discover() {
+    auto executor = co_await asio::this_coro::executor;
+    PgStatement statement(pool_, alive_, executor);
+    auto started = co_await statement.start(kDiscoverSql);
+    if (!started) {
+        co_return started.error();
+    }
+    std::vector<TableInfo> tables;
+    Fields fields;
+    for (;;) {
+        auto more = co_await statement.next_row(fields);
+        if (!more) {
+            co_return more.error();
+        }
+        if (!more.value()) {
+            break;
+        }
+        if (!add_discovered(fields, tables)) {
+            co_return Error::make("XX000",
+                                  "unexpected catalog row while discovering service \"" + service_ + "\"");
+        }
+    }
+    co_return tables;
+}
+
+asio::awaitable<Result<std::unique_ptr<RowStream>>> PgConnector::query(std::string sql,
+                                                                       std::vector<Type> types) {
+    auto executor = co_await asio::this_coro::executor;
+    auto statement = std::make_unique<PgStatement>(pool_, alive_, executor);
+    auto started = co_await statement->start(sql);
+    if (!started) {
+        co_return started.error();
+    }
+    co_return std::unique_ptr<RowStream>(
+        std::make_unique<PgRowStream>(std::move(statement), std::move(types)));
+}
+
+asio::awaitable<Result<CommandResult>> PgConnector::execute(std::string sql,
+                                                            std::vector<Type> returning_types) {
+    auto executor = co_await asio::this_coro::executor;
+    PgStatement statement(pool_, alive_, executor);
+    auto started = co_await statement.start(sql);
+    if (!started) {
+        co_return started.error();
+    }
+    CommandResult result;
+    Fields fields;
+    for (;;) {
+        auto more = co_await statement.next_row(fields);
+        if (!more) {
+            co_return more.error();
+        }
+        if (!more.value()) {
+            break;
+        }
+        if (returning_types.empty()) {
+            continue;
+        }
+        auto row = convert_row(fields, returning_types);
+        if (!row) {
+            co_return row.error();
+        }
+        result.returning.push_back(std::move(row.value()));
+    }
+    result.rows_affected = rows_from_tag(statement.tag());
+    co_return result;
+}
+
+} // namespace nectar::federation

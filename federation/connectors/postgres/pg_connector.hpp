@@ -1,0 +1,44 @@
+#pragma once
+// The federation engine's connector to a PostgreSQL service: discovery from pg_catalog, and
+// statements sent with the extended protocol over the worker's pooled native connections
+// (the same pool the proxy relays through), results streamed a batch at a time.
+
+#include "federation/connectors/connector.hpp"
+#include "federation/connectors/postgres/pg_pool.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nectar::federation {
+
+class PgConnector : public Connector {
+  public:
+    /// `pool` is the service's pool on this worker; it must outlive the connector.
+    PgConnector(PgPool& pool, std::string service);
+    ~PgConnector() override;
+    PgConnector(const PgConnector&) = delete;
+    PgConnector& operator=(const PgConnector&) = delete;
+
+    const std::string& service() const override { return service_; }
+    const Dialect& dialect() const override { return postgres_dialect(); }
+
+    /// Tables, partitioned tables, views, materialized views and foreign tables of every
+    /// schema but pg_* and information_schema, in one catalog query.
+    boost::asio::awaitable<Result<std::vector<TableInfo>>> discover() override;
+    /// Rows are read from the server as the stream is asked for them. A stream dropped before
+    /// its end cancels the statement and drains the connection in the background.
+    boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query(std::string sql,
+                                                                     std::vector<Type> types) override;
+    boost::asio::awaitable<Result<CommandResult>> execute(std::string sql,
+                                                          std::vector<Type> returning_types) override;
+
+  private:
+    PgPool& pool_;
+    std::string service_;
+    /// False once the connector is gone: background drains then close their connection
+    /// instead of returning it to the pool.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+} // namespace nectar::federation

@@ -1,0 +1,420 @@
+#include "federation/connectors/sqlite/sqlite_connector.hpp"
+
+#include "federation/connectors/sqlite/sqlite_connections.hpp"
+#include "federation/connectors/sqlite/sqlite_dialect.hpp"
+#include "federation/connectors/sqlite/sqlite_types.hpp"
+
+#include <sqlite3.h>
+
+#include <cctype>
+#include <charconv>
+
+namespace nectar::federation {
+
+namespace asio = boost::asio;
+
+namespace {
+
+/// Tables up to this many rows are counted for their estimate; bigger ones are estimated.
+constexpr int64_t kCountedRows = 10'000;
+
+/// One query's result columns: names for error messages, declared scales for numerics.
+struct ResultColumns {
+    std::vector<std::string> names;
+    std::vector<int> scales;
+};
+
+Result<ResultColumns> describe_columns(sqlite3_stmt* stmt, const std::vector<Type>& types) {
+    int count = sqlite3_column_count(stmt);
+    if (count != static_cast<int>(types.size())) {
+        return Error::make("XX000", "SQLite statement returns " + std::to_string(count) + " columns where " +
+                                        std::to_string(types.size()) + " were expected");
+    }
+    ResultColumns columns;
+    for (int i = 0; i < count; ++i) {
+        const char* name = sqlite3_column_name(stmt, i);
+        columns.names.emplace_back(name != nullptr ? name : "?column?");
+        // A column read straight from a table keeps its declared type, hence its scale.
+        const char* declared = sqlite3_column_decltype(stmt, i);
+        columns.scales.push_back(types[i] == Type::Numeric && declared != nullptr ? declared_scale(declared)
+                                                                                  : -1);
+    }
+    return columns;
+}
+
+Result<Row> read_row(sqlite3_stmt* stmt, const std::vector<Type>& types, const ResultColumns& columns) {
+    Row row;
+    row.reserve(types.size());
+    for (size_t i = 0; i < types.size(); ++i) {
+        auto value = column_value(stmt, static_cast<int>(i), types[i], columns.scales[i], columns.names[i]);
+        if (!value) {
+            return value.error();
+        }
+        row.push_back(std::move(*value));
+    }
+    return row;
+}
+
+/// A SELECT's rows, read a batch per next() on the pool; the statement stays open in between.
+class SqliteRowStream final : public RowStream {
+  public:
+    SqliteRowStream(asio::thread_pool& pool, OpenStatement open, std::vector<Type> types,
+                    ResultColumns columns)
+        : pool_(pool)
+        , open_(std::move(open))
+        , types_(std::move(types))
+        , columns_(std::move(columns)) {}
+
+    // No next() is in flight when the stream is dropped (its caller awaits each one), so the
+    // statement is finalized here; that and giving back the connection do not block.
+    ~SqliteRowStream() override = default;
+
+    asio::awaitable<Result<bool>> next(Batch& batch) override {
+        if (!open_) {
+            co_return false;
+        }
+        auto work = [this, &batch] { return fetch(batch); };
+        auto more = co_await run_blocking<bool>(pool_, work);
+        co_return more;
+    }
+
+  private:
+    Result<bool> fetch(Batch& batch) {
+        sqlite3_stmt* stmt = open_->stmt.get();
+        for (size_t n = 0; n < Batch::kBatchRows; ++n) {
+            int rc = sqlite3_step(stmt);
+            if (rc == SQLITE_DONE) {
+                open_.reset(); // gives the connection back as soon as the result ends
+                return false;
+            }
+            if (rc != SQLITE_ROW) {
+                Error e = sqlite_error(open_->lease.get(), rc);
+                open_.reset();
+                return e;
+            }
+            auto row = read_row(stmt, types_, columns_);
+            if (!row) {
+                open_.reset();
+                return row.error();
+            }
+            batch.rows.push_back(std::move(*row));
+        }
+        return true;
+    }
+
+    asio::thread_pool& pool_;
+    std::optional<OpenStatement> open_; ///< empty once the result is exhausted or failed
+    std::vector<Type> types_;
+    ResultColumns columns_;
+};
+
+std::string quote_identifier(std::string_view name) {
+    return sqlite_dialect().quote_identifier(name);
+}
+
+/// Runs a query whose first column of each row `on_row` reads; errors as SQLSTATEs.
+template <typename OnRow>
+Result<void> for_each_row(sqlite3* db, std::string_view sql, const std::vector<std::string>& params,
+                          OnRow on_row) {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+    StatementPtr stmt(raw);
+    if (rc != SQLITE_OK) {
+        return sqlite_error(db, rc);
+    }
+    for (size_t i = 0; i < params.size(); ++i) {
+        sqlite3_bind_text(raw, static_cast<int>(i + 1), params[i].data(), static_cast<int>(params[i].size()),
+                          SQLITE_TRANSIENT);
+    }
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+        on_row(raw);
+    }
+    if (rc != SQLITE_DONE) {
+        return sqlite_error(db, rc);
+    }
+    return {};
+}
+
+std::string text_column(sqlite3_stmt* stmt, int col) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+    return text != nullptr ? std::string(text, sqlite3_column_bytes(stmt, col)) : std::string();
+}
+
+std::string upper(std::string text) {
+    for (char& c : text) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return text;
+}
+
+/// Columns of one table or view. A lone INTEGER PRIMARY KEY is the rowid (never NULL); other
+/// primary key columns may hold NULL in SQLite unless declared NOT NULL or WITHOUT ROWID.
+Result<std::vector<ColumnInfo>> read_columns(sqlite3* db, const std::string& table, bool without_rowid) {
+    std::vector<ColumnInfo> columns;
+    int key_columns = 0;
+    auto r = for_each_row(
+        db, "SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid", {table},
+        [&](sqlite3_stmt* row) {
+            // hidden = 1: a virtual table's hidden column; 2 and 3 are generated columns.
+            if (sqlite3_column_int(row, 4) == 1) {
+                return;
+            }
+            ColumnInfo column;
+            column.name = text_column(row, 0);
+            column.remote_type = text_column(row, 1);
+            column.type = type_from_declared(column.remote_type);
+            column.primary_key = sqlite3_column_int(row, 3) > 0;
+            column.nullable = sqlite3_column_int(row, 2) == 0;
+            key_columns += column.primary_key ? 1 : 0;
+            columns.push_back(std::move(column));
+        });
+    if (!r) {
+        return r.error();
+    }
+    for (ColumnInfo& column : columns) {
+        bool rowid = key_columns == 1 && upper(column.remote_type) == "INTEGER";
+        if (column.primary_key && (rowid || without_rowid)) {
+            column.nullable = false;
+        }
+    }
+    return columns;
+}
+
+/// sqlite_stat1's row count when ANALYZE ran, else an exact count of a small table, else the
+/// largest rowid (cheap, and close unless many rows were deleted); -1 when nothing is cheap.
+int64_t estimate_rows(sqlite3* db, const std::string& table, bool has_stat1, bool without_rowid) {
+    int64_t estimate = -1;
+    auto first_number = [&](sqlite3_stmt* row) {
+        if (sqlite3_column_type(row, 0) != SQLITE_NULL) {
+            std::string stat = text_column(row, 0);
+            int64_t n = 0;
+            auto [end, ec] = std::from_chars(stat.data(), stat.data() + stat.size(), n);
+            if (ec == std::errc()) {
+                estimate = n;
+            }
+        }
+    };
+    if (has_stat1) {
+        auto r =
+            for_each_row(db, "SELECT stat FROM sqlite_stat1 WHERE tbl = ?1 ORDER BY idx IS NOT NULL LIMIT 1",
+                         {table}, first_number);
+        if (r && estimate >= 0) {
+            return estimate;
+        }
+    }
+    std::string quoted = quote_identifier(table);
+    auto r = for_each_row(db,
+                          "SELECT count(*) FROM (SELECT 1 FROM " + quoted + " LIMIT " +
+                              std::to_string(kCountedRows + 1) + ")",
+                          {}, first_number);
+    if (!r || estimate <= kCountedRows || without_rowid) {
+        return r ? estimate : -1;
+    }
+    estimate = -1;
+    r = for_each_row(db, "SELECT max(rowid) FROM " + quoted, {}, first_number);
+    return r ? estimate : -1;
+}
+
+Result<std::vector<TableInfo>> discover_tables(sqlite3* db) {
+    struct Entry {
+        std::string name;
+        bool is_view;
+        bool without_rowid;
+    };
+    std::vector<Entry> entries;
+    bool has_stat1 = false;
+    auto r = for_each_row(
+        db,
+        "SELECT name, type, coalesce(sql, '') FROM sqlite_master WHERE type IN ('table', 'view') "
+        "ORDER BY name",
+        {}, [&](sqlite3_stmt* row) {
+            std::string name = text_column(row, 0);
+            // sqlite_sequence, sqlite_stat1...: SQLite's own bookkeeping.
+            if (name.rfind("sqlite_", 0) == 0) {
+                has_stat1 = has_stat1 || name == "sqlite_stat1";
+                return;
+            }
+            bool view = text_column(row, 1) == "view";
+            bool without_rowid = upper(text_column(row, 2)).find("WITHOUT ROWID") != std::string::npos;
+            entries.push_back({std::move(name), view, without_rowid});
+        });
+    if (!r) {
+        return r.error();
+    }
+    std::vector<TableInfo> tables;
+    for (const Entry& entry : entries) {
+        auto columns = read_columns(db, entry.name, entry.without_rowid);
+        if (!columns) {
+            return columns.error();
+        }
+        TableInfo table;
+        table.schema = "main";
+        table.name = entry.name;
+        table.columns = std::move(*columns);
+        table.is_view = entry.is_view;
+        // Counting a view runs its query: no estimate for views.
+        table.row_estimate =
+            entry.is_view ? -1 : estimate_rows(db, entry.name, has_stat1, entry.without_rowid);
+        tables.push_back(std::move(table));
+    }
+    return tables;
+}
+
+Result<CommandResult> run_command(const std::shared_ptr<SqliteConnections>& connections,
+                                  const std::string& sql, const std::vector<Type>& returning_types) {
+    auto open = prepare_statement(connections, sql);
+    if (!open) {
+        return open.error();
+    }
+    sqlite3* db = open->lease.get();
+    sqlite3_stmt* stmt = open->stmt.get();
+    ResultColumns columns;
+    if (!returning_types.empty()) {
+        auto described = describe_columns(stmt, returning_types);
+        if (!described) {
+            return described.error();
+        }
+        columns = std::move(*described);
+    }
+    // Converting RETURNING rows can fail after the write happened: a transaction around the
+    // statement undoes it then, so a failed statement changes nothing, as in PostgreSQL.
+    bool guarded = !returning_types.empty() && !sqlite3_stmt_readonly(stmt) && sqlite3_get_autocommit(db);
+    if (guarded) {
+        int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK) {
+            return sqlite_error(db, rc);
+        }
+    }
+    auto fail = [&](Error e) {
+        open->stmt.reset();
+        if (guarded) {
+            sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+        return e;
+    };
+    CommandResult result;
+    int64_t rows_seen = 0;
+    int64_t total_before = sqlite3_total_changes64(db);
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        ++rows_seen;
+        if (!returning_types.empty()) {
+            auto row = read_row(stmt, returning_types, columns);
+            if (!row) {
+                return fail(row.error());
+            }
+            result.returning.push_back(std::move(*row));
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        return fail(sqlite_error(db, rc));
+    }
+    if (sqlite3_stmt_readonly(stmt)) {
+        result.rows_affected = rows_seen; // a SELECT reports its rows, as PostgreSQL's tag does
+    } else if (sqlite3_total_changes64(db) != total_before) {
+        // sqlite3_changes64 counts the statement's own rows; total changes also count triggers'.
+        result.rows_affected = sqlite3_changes64(db);
+    }
+    if (guarded) {
+        open->stmt.reset();
+        rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK) {
+            return fail(sqlite_error(db, rc));
+        }
+    }
+    return result;
+}
+
+SqliteOptions options_from(const ServiceSpec& spec) {
+    SqliteOptions options;
+    options.path = spec.url.database;
+    // sqlite:///abs/path keeps the leading '/' in database; add it if a parser ever drops it.
+    if (options.path.empty() || options.path[0] != '/') {
+        options.path.insert(options.path.begin(), '/');
+    }
+    if (const std::string* mode = spec.url.param("mode")) {
+        options.read_only = *mode == "ro";
+    }
+    if (const std::string* timeout = spec.url.param("busy_timeout")) {
+        int ms = 0;
+        auto [end, ec] = std::from_chars(timeout->data(), timeout->data() + timeout->size(), ms);
+        if (ec == std::errc() && ms >= 0) {
+            options.busy_timeout_ms = ms;
+        }
+    }
+    options.max_connections = spec.pool.max_connections > 0 ? spec.pool.max_connections : 20;
+    return options;
+}
+
+} // namespace
+
+asio::thread_pool& sqlite_blocking_pool() {
+    static asio::thread_pool pool(2);
+    return pool;
+}
+
+SqliteConnector::SqliteConnector(const ServiceSpec& spec, asio::thread_pool* pool)
+    : service_(spec.name)
+    , pool_(pool != nullptr ? *pool : sqlite_blocking_pool())
+    , connections_(std::make_shared<SqliteConnections>(options_from(spec))) {}
+
+SqliteConnector::~SqliteConnector() = default;
+
+const Dialect& SqliteConnector::dialect() const {
+    return sqlite_dialect();
+}
+
+const std::string& SqliteConnector::path() const {
+    return connections_->options().path;
+}
+
+asio::awaitable<Result<std::vector<TableInfo>>> SqliteConnector::discover() {
+    auto connections = connections_;
+    auto work = [&connections]() -> Result<std::vector<TableInfo>> {
+        auto conn = connections->acquire();
+        if (!conn) {
+            return conn.error();
+        }
+        Lease lease(connections, std::move(*conn));
+        return discover_tables(lease.get());
+    };
+    auto tables = co_await run_blocking<std::vector<TableInfo>>(pool_, work);
+    co_return tables;
+}
+
+asio::awaitable<Result<std::unique_ptr<RowStream>>> SqliteConnector::query(std::string sql,
+                                                                           std::vector<Type> types) {
+    auto connections = connections_;
+    struct Started {
+        OpenStatement open;
+        ResultColumns columns;
+    };
+    auto work = [&]() -> Result<Started> {
+        auto open = prepare_statement(connections, sql);
+        if (!open) {
+            return open.error();
+        }
+        auto columns = describe_columns(open->stmt.get(), types);
+        if (!columns) {
+            return columns.error();
+        }
+        return Started{std::move(*open), std::move(*columns)};
+    };
+    auto started = co_await run_blocking<Started>(pool_, work);
+    if (!started) {
+        co_return started.error();
+    }
+    std::unique_ptr<RowStream> stream = std::make_unique<SqliteRowStream>(
+        pool_, std::move(started->open), std::move(types), std::move(started->columns));
+    co_return stream;
+}
+
+asio::awaitable<Result<CommandResult>> SqliteConnector::execute(std::string sql,
+                                                                std::vector<Type> returning_types) {
+    auto connections = connections_;
+    auto work = [&]() { return run_command(connections, sql, returning_types); };
+    auto result = co_await run_blocking<CommandResult>(pool_, work);
+    co_return result;
+}
+
+} // namespace nectar::federation

@@ -1,0 +1,325 @@
+#include "federation/engine.hpp"
+
+#include "federation/exec/executor.hpp"
+#include "federation/plan/planner.hpp"
+#include "federation/sql/binder.hpp"
+#include "federation/sql/parse_tree.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cctype>
+
+namespace nectar::federation {
+
+struct ParsedStatementRef {
+    const ParsedSql::Statement& statement;
+};
+
+namespace {
+
+std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+/// Default schema a two-part `service.table` name looks in, per kind of backend.
+std::string default_schema_for(const std::string& kind, const std::vector<TableInfo>& tables) {
+    if (kind == "postgresql") {
+        return "public";
+    }
+    if (kind == "sqlite") {
+        return "main";
+    }
+    return tables.empty() ? "" : tables.front().schema; // MySQL: the connected database
+}
+
+int64_t now_micros_since_2000() {
+    using namespace std::chrono;
+    constexpr int64_t kUnixTo2000 = 946'684'800LL * 1'000'000LL;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() - kUnixTo2000;
+}
+
+/// Values SHOW answers when the session has not SET them (what PostgreSQL 15 reports).
+std::string setting_default(std::string_view name) {
+    if (name == "server_version") return "15.0 (Nectar)";
+    if (name == "server_version_num") return "150000";
+    if (name == "server_encoding" || name == "client_encoding") return "UTF8";
+    if (name == "datestyle") return "ISO, MDY";
+    if (name == "timezone") return "UTC";
+    if (name == "intervalstyle") return "postgres";
+    if (name == "integer_datetimes" || name == "standard_conforming_strings") return "on";
+    if (name == "transaction_isolation" || name == "default_transaction_isolation") return "read committed";
+    if (name == "search_path") return "\"$user\", public";
+    if (name == "application_name") return "";
+    if (name == "max_identifier_length") return "63";
+    return {};
+}
+
+std::string const_text(JsonNode node) {
+    auto [kind, f] = node_kind(node);
+    if (kind == "A_Const") {
+        if (has_field(f, "sval")) return std::string(string_field(field(f, "sval"), "sval"));
+        if (has_field(f, "ival")) return std::to_string(int_field(field(f, "ival"), "ival"));
+        if (has_field(f, "fval")) return std::string(string_field(field(f, "fval"), "fval"));
+        if (has_field(f, "boolval")) return bool_field(field(f, "boolval"), "boolval") ? "on" : "off";
+    }
+    if (kind == "TypeCast") {
+        return const_text(field(f, "arg"));
+    }
+    return {};
+}
+
+} // namespace
+
+Engine::Engine(std::shared_ptr<CatalogCache> cache)
+    : cache_(std::move(cache)) {}
+
+Engine::~Engine() = default;
+
+void Engine::add_connector(const std::string& service, const std::string& kind, std::unique_ptr<Connector> connector) {
+    services_[service] = Service{kind, std::move(connector)};
+}
+
+bool Engine::has_service(std::string_view service) const { return services_.find(service) != services_.end(); }
+
+const std::string& Engine::service_kind(std::string_view service) const {
+    static const std::string none;
+    auto it = services_.find(service);
+    return it == services_.end() ? none : it->second.kind;
+}
+
+Connector* Engine::connector(std::string_view service) const {
+    auto it = services_.find(service);
+    return it == services_.end() ? nullptr : it->second.connector.get();
+}
+
+bool Engine::mentions_other_service(std::string_view sql, std::string_view session_service) const {
+    for (const auto& [name, service] : services_) {
+        if (name == session_service) {
+            continue;
+        }
+        // `name.` or `"name".` at an identifier boundary, case-insensitively for the unquoted form.
+        for (size_t pos = 0; pos < sql.size();) {
+            size_t at = pos;
+            bool quoted = sql[at] == '"';
+            size_t start = quoted ? at + 1 : at;
+            if (start + name.size() < sql.size() &&
+                ascii_lower(sql.substr(start, name.size())) == name &&
+                (at == 0 || !(std::isalnum(static_cast<unsigned char>(sql[at - 1])) || sql[at - 1] == '_'))) {
+                size_t after = start + name.size() + (quoted ? 1 : 0);
+                if (after < sql.size() && sql[after] == '.' && (!quoted || sql[start + name.size()] == '"')) {
+                    return true;
+                }
+            }
+            pos++;
+        }
+    }
+    return false;
+}
+
+void Engine::refresh_catalog() {
+    for (const auto& [name, service] : services_) {
+        cache_->invalidate(name);
+    }
+}
+
+boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> Engine::catalog() {
+    auto catalog = std::make_shared<Catalog>();
+    for (const auto& [name, service] : services_) {
+        auto tables = cache_->get(name);
+        if (!tables) {
+            auto discovered = co_await service.connector->discover();
+            if (!discovered) {
+                Error e = discovered.error();
+                e.message = "cannot discover service \"" + name + "\": " + e.message;
+                co_return e;
+            }
+            ServiceTables st;
+            st.kind = service.kind;
+            st.default_schema = default_schema_for(service.kind, *discovered);
+            st.tables = std::move(*discovered);
+            cache_->put(name, std::move(st));
+            tables = cache_->get(name);
+        }
+        catalog->add_service(name, tables);
+    }
+    co_return catalog;
+}
+
+boost::asio::awaitable<Result<void>> Engine::run_simple(std::string sql, const std::string& default_service,
+                                                        SessionSettings& settings, ResultSink& sink) {
+    auto parsed = ParsedSql::parse(std::move(sql));
+    if (!parsed) {
+        co_return parsed.error();
+    }
+    if ((*parsed)->statements().empty()) {
+        sink.empty_query();
+        co_return Result<void>{};
+    }
+    for (const auto& st : (*parsed)->statements()) {
+        auto r = co_await run_statement(ParsedStatementRef{st}, default_service, settings, sink);
+        if (!r) {
+            Error e = r.error();
+            if (e.position > 0) {
+                e.position += st.offset; // positions are within the whole query string
+            }
+            co_return e;
+        }
+    }
+    co_return Result<void>{};
+}
+
+boost::asio::awaitable<Result<void>> Engine::run_statement(const ParsedStatementRef& ref,
+                                                           const std::string& default_service,
+                                                           SessionSettings& settings, ResultSink& sink) {
+    auto [kind, fields] = node_kind(ref.statement.node);
+    if (kind == "SelectStmt" || kind == "ExplainStmt") {
+        bool explain = kind == "ExplainStmt";
+        bool analyze = false;
+        JsonNode select = fields;
+        if (explain) {
+            for (JsonNode opt : list_field(fields, "options")) {
+                auto [ok, of] = node_kind(opt);
+                std::string name(string_field(of, "defname"));
+                analyze |= name == "analyze" && (!has_field(of, "arg") || const_text(field(of, "arg")) != "false");
+            }
+            auto [qk, qf] = node_kind(field(fields, "query"));
+            if (qk != "SelectStmt") {
+                co_return Error::make("0A000", "EXPLAIN of " + std::string(qk) +
+                                                   " is not supported by Nectar's federated engine yet");
+            }
+            select = qf;
+        }
+        auto catalog = co_await this->catalog();
+        if (!catalog) {
+            co_return catalog.error();
+        }
+        Binder binder(**catalog, default_service);
+        auto logical = binder.bind_select(select);
+        if (!logical) {
+            co_return logical.error();
+        }
+        if (!binder.param_types().empty()) {
+            co_return Error::make("42P02", "there is no parameter $1");
+        }
+        co_return co_await run_query(*logical, explain, analyze, {}, sink);
+    }
+    if (kind == "VariableSetStmt") {
+        std::string name = ascii_lower(string_field(fields, "name"));
+        std::string_view set_kind = string_field(fields, "kind");
+        if (set_kind == "VAR_SET_VALUE") {
+            std::string value;
+            for (JsonNode a : list_field(fields, "args")) {
+                value += (value.empty() ? "" : ", ") + const_text(a);
+            }
+            settings[name] = value;
+        } else if (set_kind == "VAR_RESET" || set_kind == "VAR_SET_DEFAULT") {
+            settings.erase(name);
+        } else if (set_kind == "VAR_RESET_ALL") {
+            settings.clear();
+        }
+        sink.command_complete(set_kind == "VAR_SET_VALUE" || set_kind == "VAR_SET_DEFAULT" ? "SET" : "RESET");
+        co_return Result<void>{};
+    }
+    if (kind == "VariableShowStmt") {
+        std::string name = ascii_lower(string_field(fields, "name"));
+        auto it = settings.find(name);
+        std::string value = it != settings.end() ? it->second : setting_default(name);
+        if (it == settings.end() && value.empty() && name != "application_name") {
+            co_return Error::make("42704", "unrecognized configuration parameter \"" + name + "\"");
+        }
+        sink.row_description({{name, Type::Text}});
+        sink.data_row({Value::text(value)});
+        sink.command_complete("SHOW");
+        co_return Result<void>{};
+    }
+    if (kind == "TransactionStmt") {
+        std::string_view t = string_field(fields, "kind");
+        // Reads through the engine are not transactional yet: the tags keep clients in step.
+        const char* tag = t == "TRANS_STMT_BEGIN" || t == "TRANS_STMT_START" ? "BEGIN"
+                          : t == "TRANS_STMT_COMMIT"                          ? "COMMIT"
+                          : t == "TRANS_STMT_ROLLBACK"                        ? "ROLLBACK"
+                                                                              : nullptr;
+        if (tag == nullptr) {
+            co_return Error::make("0A000", "this transaction statement is not supported by Nectar's federated engine yet");
+        }
+        settings["__transaction"] = tag[0] == 'B' ? "T" : "I";
+        sink.command_complete(tag);
+        co_return Result<void>{};
+    }
+    co_return Error::make("0A000", "statement " + std::string(kind) +
+                                       " is not supported by Nectar's federated engine yet");
+}
+
+boost::asio::awaitable<Result<void>> Engine::run_query(PlanPtr logical, bool explain, bool analyze,
+                                                       const std::vector<Value>& params, ResultSink& sink) {
+    DialectLookup dialects = [this](std::string_view service) -> const Dialect* {
+        Connector* c = connector(service);
+        return c ? &c->dialect() : nullptr;
+    };
+    auto planned = plan_query(logical, dialects, params);
+    if (!planned) {
+        co_return planned.error();
+    }
+    if (explain && !analyze) {
+        sink.row_description({{"QUERY PLAN", Type::Text}});
+        for (auto& line : explain_lines(*planned, nullptr)) {
+            sink.data_row({Value::text(line)});
+        }
+        sink.command_complete("EXPLAIN");
+        co_return Result<void>{};
+    }
+    ExecContext ctx;
+    ctx.connector = [this](std::string_view service) { return connector(service); };
+    ctx.params = params;
+    ctx.collect_stats = analyze;
+    ctx.statement_timestamp_us = now_micros_since_2000();
+    auto subqueries = co_await run_subqueries(*planned, ctx);
+    if (!subqueries) {
+        co_return subqueries.error();
+    }
+    auto op = build_operator(*planned, ctx);
+    if (!op) {
+        co_return op.error();
+    }
+    if (!explain) {
+        sink.row_description((*planned)->columns);
+    }
+    int64_t rows = 0;
+    auto started = std::chrono::steady_clock::now();
+    for (;;) {
+        Batch batch;
+        auto more = co_await (*op)->next(batch);
+        if (!more) {
+            co_return more.error();
+        }
+        rows += static_cast<int64_t>(batch.rows.size());
+        if (!explain) {
+            for (const Row& row : batch.rows) {
+                sink.data_row(row);
+            }
+            co_await sink.maybe_flush();
+        }
+        if (!*more) {
+            break;
+        }
+    }
+    if (explain) {
+        sink.row_description({{"QUERY PLAN", Type::Text}});
+        for (auto& line : explain_lines(*planned, &ctx)) {
+            sink.data_row({Value::text(line)});
+        }
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        sink.data_row({Value::text(fmt::format("Execution Time: {:.3f} ms", ms))});
+        sink.command_complete("EXPLAIN");
+        co_return Result<void>{};
+    }
+    sink.command_complete("SELECT " + std::to_string(rows));
+    co_return Result<void>{};
+}
+
+} // namespace nectar::federation

@@ -1,0 +1,74 @@
+#pragma once
+// The federation engine of one worker: parses, binds, plans and runs statements that are not
+// plain pass-through to the session's PostgreSQL service, and streams their rows to a sink.
+
+#include "federation/catalog/catalog.hpp"
+#include "federation/connectors/connector.hpp"
+#include "federation/plan/logical_plan.hpp"
+
+#include <utility>
+#include <boost/asio/awaitable.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nectar::federation {
+
+/// Where a statement's results go (the pg-wire session writes protocol messages).
+class ResultSink {
+  public:
+    virtual ~ResultSink() = default;
+    virtual void row_description(const std::vector<OutputColumn>& columns) = 0;
+    virtual void data_row(const Row& row) = 0;
+    virtual void command_complete(const std::string& tag) = 0;
+    virtual void empty_query() = 0;
+    /// Lets the sink send what it holds when it has a lot (results stream to the client).
+    virtual boost::asio::awaitable<void> maybe_flush() = 0;
+};
+
+/// Per-session settings the engine answers SHOW with.
+using SessionSettings = std::map<std::string, std::string, std::less<>>;
+
+class Engine {
+  public:
+    explicit Engine(std::shared_ptr<CatalogCache> cache);
+    ~Engine();
+
+    /// Registers a service's connector on this worker; `kind` is its URL scheme.
+    void add_connector(const std::string& service, const std::string& kind, std::unique_ptr<Connector> connector);
+    bool has_service(std::string_view service) const;
+    const std::string& service_kind(std::string_view service) const;
+    Connector* connector(std::string_view service) const;
+
+    /// Cheap check on the raw text: does it name another service as `service.` (quoted or not)?
+    /// Statements that do not go to the session's PostgreSQL service unchanged.
+    bool mentions_other_service(std::string_view sql, std::string_view session_service) const;
+
+    /// Runs every statement of a simple-protocol query string; stops at the first error and
+    /// returns it (the caller reports it). `default_service` resolves unqualified names.
+    boost::asio::awaitable<Result<void>> run_simple(std::string sql, const std::string& default_service,
+                                                    SessionSettings& settings, ResultSink& sink);
+
+    /// Drops the cached discovery of every service (after DDL through Nectar, or on demand).
+    void refresh_catalog();
+
+  private:
+    boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> catalog();
+    boost::asio::awaitable<Result<void>> run_statement(const struct ParsedStatementRef& st,
+                                                       const std::string& default_service,
+                                                       SessionSettings& settings, ResultSink& sink);
+    boost::asio::awaitable<Result<void>> run_query(PlanPtr logical, bool explain, bool analyze,
+                                                   const std::vector<Value>& params, ResultSink& sink);
+
+    struct Service {
+        std::string kind;
+        std::unique_ptr<Connector> connector;
+    };
+    std::shared_ptr<CatalogCache> cache_;
+    std::map<std::string, Service, std::less<>> services_;
+};
+
+} // namespace nectar::federation

@@ -1,0 +1,55 @@
+// The planner's leaves: one SELECT on one service, streamed batch by batch from its connector.
+
+#include "federation/exec/operators.hpp"
+
+namespace nectar::federation::exec {
+namespace {
+
+class RemoteScan final : public Operator {
+  public:
+    RemoteScan(const PlanNode& node, ExecContext& ctx)
+        : node_(node)
+        , ctx_(ctx) {}
+
+    boost::asio::awaitable<Result<bool>> next(Batch& batch) override {
+        if (!stream_) {
+            auto opened = co_await open();
+            if (!opened)
+                co_return opened.error();
+        }
+        auto r = co_await stream_->next(batch);
+        co_return r;
+    }
+
+  private:
+    // The query starts on the first next(): building the tree sends nothing to a backend.
+    boost::asio::awaitable<Result<void>> open() {
+        Connector* connector = ctx_.connector ? ctx_.connector(node_.service) : nullptr;
+        if (!connector) {
+            auto e = Error::make("08003", "service \"" + node_.service + "\" is not connected");
+            e.detail = "No connector for this service is available on this worker.";
+            co_return e;
+        }
+        std::vector<Type> types;
+        types.reserve(node_.columns.size());
+        for (const auto& c : node_.columns)
+            types.push_back(c.type);
+        auto stream = co_await connector->query(node_.remote_sql, std::move(types));
+        if (!stream)
+            co_return stream.error();
+        stream_ = std::move(*stream);
+        co_return Result<void>{};
+    }
+
+    const PlanNode& node_;
+    ExecContext& ctx_;
+    std::unique_ptr<RowStream> stream_;
+};
+
+} // namespace
+
+OperatorPtr make_remote_scan(const PlanNode& node, ExecContext& ctx) {
+    return std::make_unique<RemoteScan>(node, ctx);
+}
+
+} // namespace nectar::federation::exec

@@ -1,0 +1,101 @@
+#pragma once
+// The federated logical plan: a tree of relational operators over typed columns. The binder
+// builds it from SQL (and rest/ from REST requests); the planner replaces every maximal
+// subtree one service can run with a Remote node; the executor runs the rest.
+
+#include "federation/connectors/connector.hpp"
+#include "federation/plan/expr.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nectar::federation {
+
+struct OutputColumn {
+    std::string name;
+    Type type = Type::Unknown;
+};
+
+enum class JoinType { Inner, Left, Right, Full, Semi, Anti, Cross };
+enum class SetOpType { Union, Intersect, Except };
+
+/// One window function call of a Window node.
+struct WindowCall {
+    std::string name;            ///< row_number, rank, dense_rank, ntile, lag, lead, first_value, last_value, or an aggregate
+    std::optional<AggregateImpl> aggregate; ///< set when `name` is an aggregate (sum(x) OVER ...)
+    std::vector<ExprPtr> args;   ///< over the Window node's input
+    bool star = false;
+    std::vector<ExprPtr> partition_by;
+    std::vector<SortKey> order_by;
+    /// Frame: PostgreSQL's default (RANGE UNBOUNDED PRECEDING to CURRENT ROW, peers included)
+    /// when order_by is set, whole partition otherwise; `rows_frame` for ROWS BETWEEN
+    /// UNBOUNDED PRECEDING AND CURRENT ROW; `whole_partition` for ... AND UNBOUNDED FOLLOWING.
+    bool rows_frame = false;
+    bool whole_partition = false;
+    Type type = Type::Unknown;
+};
+
+struct PlanNode {
+    enum class Kind {
+        Scan,      ///< a whole table of one service: columns = the table's columns
+        Filter,    ///< children[0] rows where predicate is true
+        Project,   ///< exprs over children[0]
+        Join,      ///< children[0] ⋈ children[1]; output = left columns then right (Semi/Anti: left only)
+        Aggregate, ///< group_by exprs then aggregates, over children[0]; output = groups then aggregates
+        Sort,      ///< children[0] ordered by sort_keys
+        Limit,     ///< children[0] after skipping `offset`, at most `limit` rows
+        Distinct,  ///< children[0] without duplicate rows (NULLs equal)
+        SetOp,     ///< children[0] op children[1] (columns already coerced to `columns` types)
+        Values,    ///< rows of constant expressions (no input)
+        Window,    ///< children[0] columns followed by one column per window call
+        Remote,    ///< `remote_sql` run on `service`: the planner's output; no children
+    };
+
+    Kind kind = Kind::Values;
+    std::vector<OutputColumn> columns;
+    std::vector<PlanPtr> children;
+
+    // Scan
+    std::string service;
+    std::string schema;        ///< backend schema ("" = default)
+    std::string table;
+    int64_t row_estimate = -1;
+
+    // Filter
+    ExprPtr predicate;
+    // Project
+    std::vector<ExprPtr> exprs;
+    // Join
+    JoinType join_type = JoinType::Inner;
+    ExprPtr condition;         ///< over left columns followed by right columns; null for Cross
+    // Aggregate
+    std::vector<ExprPtr> group_by;
+    std::vector<AggregateCall> aggregates;
+    /// GROUPING SETS / ROLLUP / CUBE: each set lists indexes into group_by; empty = plain GROUP BY.
+    std::vector<std::vector<int>> grouping_sets;
+    // Sort
+    std::vector<SortKey> sort_keys;
+    // Limit
+    std::optional<int64_t> limit;
+    int64_t offset = 0;
+    // SetOp
+    SetOpType set_op = SetOpType::Union;
+    bool set_all = false;
+    // Values
+    std::vector<std::vector<ExprPtr>> rows;
+    // Window
+    std::vector<WindowCall> windows;
+    // Remote
+    std::string remote_sql;
+
+    static PlanPtr make(Kind kind) {
+        auto p = std::make_shared<PlanNode>();
+        p->kind = kind;
+        return p;
+    }
+};
+
+} // namespace nectar::federation

@@ -1,0 +1,388 @@
+// Plan subtree → one SELECT. Operators fold into the current query block while SQL's clause
+// order allows (FROM, WHERE, GROUP BY, HAVING, SELECT, DISTINCT, ORDER BY, LIMIT); otherwise the
+// block so far becomes a derived table and a new block starts on top of it.
+#include "federation/plan/sql_render.hpp"
+
+#include <functional>
+
+namespace nectar::federation {
+
+namespace {
+
+bool is_symbolic(std::string_view name) {
+    return !name.empty() && !std::isalpha(static_cast<unsigned char>(name[0])) && name[0] != '_';
+}
+
+bool is_like_operator(std::string_view name) { return name == "~~" || name == "~~*" || name == "!~~" || name == "!~~*"; }
+
+/// One SELECT being built.
+struct Block {
+    std::string from;
+    std::vector<std::string> cols; ///< SQL of each output column, valid in this block
+    std::vector<std::string> where;
+    std::vector<std::string> group_by;
+    std::vector<std::string> having;
+    std::vector<std::string> order_by;
+    std::optional<int64_t> limit;
+    int64_t offset = 0;
+    bool distinct = false;
+    bool aggregated = false;
+    bool projected = false; ///< cols were computed by a projection (not bare table columns)
+
+    bool simple() const {
+        return group_by.empty() && !aggregated && having.empty() && order_by.empty() && !limit && offset == 0 &&
+               !distinct;
+    }
+};
+
+struct Renderer {
+    const Dialect& dialect;
+    const std::vector<Value>& params;
+    int next_alias = 1;
+
+    std::string expr(const Expr& e, const std::vector<std::string>& cols) {
+        switch (e.kind) {
+        case Expr::Kind::Column:
+            return cols.at(e.column);
+        case Expr::Kind::Const:
+            return dialect.literal(e.value);
+        case Expr::Kind::Param:
+            return dialect.literal(params.at(e.param - 1));
+        case Expr::Kind::Call: {
+            std::vector<std::string> args;
+            std::vector<Type> types;
+            for (auto& a : e.args) {
+                args.push_back(expr(*a, cols));
+                types.push_back(a->type);
+            }
+            const std::string& name = e.fn->name;
+            if (is_symbolic(name) || is_like_operator(name)) {
+                if (args.size() == 1) {
+                    return dialect.render_unary(name, args[0], types[0]);
+                }
+                return dialect.render_operator(name, args[0], args[1], types[0], types[1]);
+            }
+            return dialect.render_function(name, args, types);
+        }
+        case Expr::Kind::Cast:
+            return dialect.render_cast(expr(*e.args[0], cols), e.args[0]->type, e.type);
+        case Expr::Kind::And:
+        case Expr::Kind::Or: {
+            std::string s = "(";
+            for (size_t i = 0; i < e.args.size(); i++) {
+                s += (i ? (e.kind == Expr::Kind::And ? " AND " : " OR ") : "") + expr(*e.args[i], cols);
+            }
+            return s + ")";
+        }
+        case Expr::Kind::Not:
+            return "(NOT " + expr(*e.args[0], cols) + ")";
+        case Expr::Kind::IsNull:
+            return "(" + expr(*e.args[0], cols) + (e.negated ? " IS NOT NULL)" : " IS NULL)");
+        case Expr::Kind::IsDistinct:
+            return "(" + expr(*e.args[0], cols) + (e.negated ? " IS NOT DISTINCT FROM " : " IS DISTINCT FROM ") +
+                   expr(*e.args[1], cols) + ")";
+        case Expr::Kind::Case: {
+            std::string s = "CASE";
+            for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
+                s += " WHEN " + expr(*e.args[i], cols) + " THEN " + expr(*e.args[i + 1], cols);
+            }
+            return s + " ELSE " + expr(*e.args.back(), cols) + " END";
+        }
+        case Expr::Kind::Coalesce: {
+            std::string s = "COALESCE(";
+            for (size_t i = 0; i < e.args.size(); i++) {
+                s += (i ? ", " : "") + expr(*e.args[i], cols);
+            }
+            return s + ")";
+        }
+        case Expr::Kind::NullIf:
+            return "NULLIF(" + expr(*e.args[0], cols) + ", " + expr(*e.args[1], cols) + ")";
+        case Expr::Kind::InList: {
+            std::string s = "(" + expr(*e.args[0], cols) + (e.negated ? " NOT IN (" : " IN (");
+            for (size_t i = 1; i < e.args.size(); i++) {
+                s += (i > 1 ? ", " : "") + expr(*e.args[i], cols);
+            }
+            return s + "))";
+        }
+        default:
+            return "NULL"; // never reached: can_render refuses the rest
+        }
+    }
+
+    std::string select_sql(const Block& b) {
+        std::string s = b.distinct ? "SELECT DISTINCT " : "SELECT ";
+        if (b.cols.empty()) {
+            s += "1";
+        }
+        for (size_t i = 0; i < b.cols.size(); i++) {
+            s += (i ? ", " : "") + b.cols[i] + " AS " + dialect.quote_identifier("c" + std::to_string(i));
+        }
+        if (!b.from.empty()) {
+            s += " FROM " + b.from;
+        }
+        for (size_t i = 0; i < b.where.size(); i++) {
+            s += (i ? " AND " : " WHERE ") + b.where[i];
+        }
+        for (size_t i = 0; i < b.group_by.size(); i++) {
+            s += (i ? ", " : " GROUP BY ") + b.group_by[i];
+        }
+        for (size_t i = 0; i < b.having.size(); i++) {
+            s += (i ? " AND " : " HAVING ") + b.having[i];
+        }
+        for (size_t i = 0; i < b.order_by.size(); i++) {
+            s += (i ? ", " : " ORDER BY ") + b.order_by[i];
+        }
+        return s + dialect.limit_offset(b.limit, b.offset);
+    }
+
+    /// The block so far becomes a derived table; a fresh block reads its columns.
+    Block wrap(const Block& b) {
+        std::string alias = "d" + std::to_string(next_alias++);
+        Block w;
+        w.from = "(" + select_sql(b) + ") " + alias;
+        for (size_t i = 0; i < b.cols.size(); i++) {
+            w.cols.push_back(alias + "." + dialect.quote_identifier("c" + std::to_string(i)));
+        }
+        return w;
+    }
+
+    Block node(const PlanNode& n) {
+        switch (n.kind) {
+        case PlanNode::Kind::Scan: {
+            Block b;
+            std::string alias = "t" + std::to_string(next_alias++);
+            b.from = dialect.qualified_table(n.schema, n.table) + " " + alias;
+            for (auto& c : n.columns) {
+                b.cols.push_back(alias + "." + dialect.quote_identifier(c.name));
+            }
+            return b;
+        }
+        case PlanNode::Kind::Filter: {
+            Block b = node(*n.children[0]);
+            if (b.limit || b.offset || b.distinct || !b.order_by.empty()) {
+                b = wrap(b);
+            }
+            (b.aggregated ? b.having : b.where).push_back(expr(*n.predicate, b.cols));
+            return b;
+        }
+        case PlanNode::Kind::Project: {
+            Block b = node(*n.children[0]);
+            if (b.distinct) {
+                b = wrap(b);
+            }
+            std::vector<std::string> cols;
+            for (auto& e : n.exprs) {
+                cols.push_back(expr(*e, b.cols));
+            }
+            b.cols = std::move(cols);
+            b.projected = true;
+            return b;
+        }
+        case PlanNode::Kind::Aggregate: {
+            Block b = node(*n.children[0]);
+            if (!b.simple()) {
+                b = wrap(b);
+            }
+            std::vector<std::string> cols;
+            for (auto& g : n.group_by) {
+                cols.push_back(expr(*g, b.cols));
+                b.group_by.push_back(cols.back());
+            }
+            for (auto& a : n.aggregates) {
+                std::vector<std::string> args;
+                std::vector<Type> types;
+                for (auto& x : a.args) {
+                    args.push_back(expr(*x, b.cols));
+                    types.push_back(x->type);
+                }
+                std::string call = dialect.render_aggregate(a.impl.name, args, types, a.distinct, a.star);
+                if (a.filter) {
+                    call += " FILTER (WHERE " + expr(*a.filter, b.cols) + ")";
+                }
+                cols.push_back(call);
+            }
+            b.cols = std::move(cols);
+            b.aggregated = true;
+            return b;
+        }
+        case PlanNode::Kind::Sort: {
+            Block b = node(*n.children[0]);
+            if (b.limit || b.offset) {
+                b = wrap(b);
+            }
+            b.order_by.clear();
+            for (auto& k : n.sort_keys) {
+                b.order_by.push_back(dialect.render_order_item(expr(*k.expr, b.cols), k.descending, k.nulls_first));
+            }
+            return b;
+        }
+        case PlanNode::Kind::Limit: {
+            Block b = node(*n.children[0]);
+            if (b.limit || b.offset) {
+                b = wrap(b);
+            }
+            b.limit = n.limit;
+            b.offset = n.offset;
+            return b;
+        }
+        case PlanNode::Kind::Distinct: {
+            Block b = node(*n.children[0]);
+            if (b.limit || b.offset || !b.order_by.empty()) {
+                b = wrap(b);
+            }
+            b.distinct = true;
+            return b;
+        }
+        case PlanNode::Kind::Join: {
+            Block l = node(*n.children[0]);
+            Block r = node(*n.children[1]);
+            bool inner = n.join_type == JoinType::Inner || n.join_type == JoinType::Cross;
+            // Outer joins need each side's own filters inside it; inner joins can share WHERE.
+            if (!l.simple() || l.projected || (!inner && !l.where.empty())) {
+                l = wrap(l);
+            }
+            if (!r.simple() || r.projected || (!inner && !r.where.empty())) {
+                r = wrap(r);
+            }
+            Block b;
+            b.cols = l.cols;
+            b.cols.insert(b.cols.end(), r.cols.begin(), r.cols.end());
+            const char* keyword = n.join_type == JoinType::Left    ? " LEFT JOIN "
+                                  : n.join_type == JoinType::Right ? " RIGHT JOIN "
+                                  : n.join_type == JoinType::Full  ? " FULL JOIN "
+                                  : n.join_type == JoinType::Cross ? " CROSS JOIN "
+                                                                   : " JOIN ";
+            b.from = l.from + keyword + r.from;
+            if (n.join_type != JoinType::Cross) {
+                b.from += " ON " + (n.condition ? expr(*n.condition, b.cols) : std::string("1 = 1"));
+            }
+            b.where = l.where;
+            b.where.insert(b.where.end(), r.where.begin(), r.where.end());
+            return b;
+        }
+        default:
+            return Block{}; // never reached: can_render_node refuses the rest
+        }
+    }
+};
+
+} // namespace
+
+bool can_render(const Expr& e, const Dialect& d) {
+    for (auto& a : e.args) {
+        if (!can_render(*a, d)) {
+            return false;
+        }
+    }
+    switch (e.kind) {
+    case Expr::Kind::Column:
+    case Expr::Kind::And:
+    case Expr::Kind::Or:
+    case Expr::Kind::Not:
+    case Expr::Kind::IsNull:
+    case Expr::Kind::Case:
+    case Expr::Kind::Coalesce:
+        return true;
+    case Expr::Kind::Const:
+    case Expr::Kind::Param:
+        return e.type != Type::Unknown && e.type != Type::Interval && e.type != Type::Time;
+    case Expr::Kind::Call: {
+        if (e.fn->volatile_fn) {
+            return false; // now(), random(): Nectar's clock and generator, once per statement
+        }
+        std::vector<Type> types;
+        for (auto& a : e.args) {
+            types.push_back(a->type);
+        }
+        const std::string& name = e.fn->name;
+        if (is_symbolic(name) || is_like_operator(name)) {
+            return types.size() == 1 ? d.supports_operator(name, Type::Unknown, types[0])
+                                     : d.supports_operator(name, types[0], types[1]);
+        }
+        return d.supports_function(name, types);
+    }
+    case Expr::Kind::Cast:
+        return d.supports_cast(e.args[0]->type, e.type);
+    case Expr::Kind::IsDistinct:
+        return d.name() == "postgresql";
+    case Expr::Kind::NullIf:
+    case Expr::Kind::InList:
+        return d.supports_operator("=", e.args[0]->type, e.args[0]->type);
+    default:
+        return false; // subqueries run in Nectar first
+    }
+}
+
+bool can_render_node(const PlanNode& n, const Dialect& d) {
+    switch (n.kind) {
+    case PlanNode::Kind::Scan:
+        return true;
+    case PlanNode::Kind::Filter:
+        return can_render(*n.predicate, d);
+    case PlanNode::Kind::Project:
+        for (auto& e : n.exprs) {
+            if (!can_render(*e, d)) {
+                return false;
+            }
+        }
+        return true;
+    case PlanNode::Kind::Aggregate:
+        if (!n.grouping_sets.empty() || !d.supports_group_by()) {
+            return false;
+        }
+        for (auto& g : n.group_by) {
+            if (!can_render(*g, d)) {
+                return false;
+            }
+        }
+        for (auto& a : n.aggregates) {
+            std::vector<Type> types;
+            for (auto& x : a.args) {
+                if (!can_render(*x, d)) {
+                    return false;
+                }
+                types.push_back(x->type);
+            }
+            if (!a.order_by.empty() || (a.filter && d.name() != "postgresql") ||
+                (a.filter && !can_render(*a.filter, d)) || !d.supports_aggregate(a.impl.name, types, a.distinct)) {
+                return false;
+            }
+        }
+        return true;
+    case PlanNode::Kind::Sort:
+        for (auto& k : n.sort_keys) {
+            if (!can_render(*k.expr, d) || !d.supports_order_by(k.expr->type)) {
+                return false;
+            }
+        }
+        return true;
+    case PlanNode::Kind::Limit:
+        return d.supports_limit();
+    case PlanNode::Kind::Distinct:
+        for (auto& c : n.columns) {
+            if (!d.supports_order_by(c.type)) { // DISTINCT compares like ORDER BY does (collation)
+                return false;
+            }
+        }
+        return d.supports_distinct();
+    case PlanNode::Kind::Join: {
+        const char* kind = n.join_type == JoinType::Inner   ? "inner"
+                           : n.join_type == JoinType::Left  ? "left"
+                           : n.join_type == JoinType::Right ? "right"
+                           : n.join_type == JoinType::Full  ? "full"
+                           : n.join_type == JoinType::Cross ? "cross"
+                                                            : nullptr;
+        return kind != nullptr && d.supports_join(kind) && (!n.condition || can_render(*n.condition, d));
+    }
+    default:
+        return false;
+    }
+}
+
+std::string render_select(const PlanNode& node, const Dialect& dialect, const std::vector<Value>& params) {
+    Renderer r{dialect, params};
+    Block b = r.node(node);
+    return r.select_sql(b);
+}
+
+} // namespace nectar::federation

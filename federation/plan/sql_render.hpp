@@ -1,0 +1,20 @@
+#pragma once
+// Renders a pushable plan subtree as one SELECT in a service's dialect.
+
+#include "federation/plan/logical_plan.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nectar::federation {
+
+/// Whether `dialect` can compute the expression with PostgreSQL's result.
+bool can_render(const Expr& expr, const Dialect& dialect);
+/// Whether the node itself (not its children) can run in the backend.
+bool can_render_node(const PlanNode& node, const Dialect& dialect);
+
+/// The SELECT for the subtree; every node in it must pass can_render_node.
+std::string render_select(const PlanNode& node, const Dialect& dialect, const std::vector<Value>& params);
+
+} // namespace nectar::federation

@@ -1,0 +1,104 @@
+#pragma once
+// Binder: a libpg_query tree + the federated catalog → a typed logical plan. Names resolve
+// to services, tables and column positions; functions and operators to implementations.
+
+#include "federation/catalog/catalog.hpp"
+#include "federation/plan/logical_plan.hpp"
+#include "federation/sql/parse_tree.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nectar::federation {
+
+/// One visible column while binding a query block.
+struct ScopeColumn {
+    std::string qualifier; ///< the table's alias (or name)
+    std::string name;
+    Type type = Type::Unknown;
+    bool hidden_from_star = false; ///< the right copy of a USING/NATURAL join column
+};
+
+struct Scope {
+    std::vector<ScopeColumn> columns;
+    const Scope* outer = nullptr; ///< the enclosing query block (correlation is detected, not supported)
+};
+
+class Binder {
+  public:
+    /// `param_types`: types the client declared in Parse (Unknown where it did not); grows as
+    /// the binder infers the others from context.
+    Binder(const Catalog& catalog, std::string default_service, std::vector<Type> param_types = {});
+
+    /// A SELECT (incl. VALUES and set operations) → a plan whose columns are the result columns.
+    Result<PlanPtr> bind_select(JsonNode select_fields, const Scope* outer = nullptr);
+
+    const std::vector<Type>& param_types() const { return param_types_; }
+    /// Services the statement reads (for routing and pinning).
+    const std::vector<std::string>& services() const { return services_; }
+
+    // --- Expressions (binder_expr.cpp) ---
+    struct ExprContext {
+        const Scope* scope = nullptr;
+        bool allow_aggregates = false;
+        bool allow_windows = false;
+        std::string_view clause = "WHERE"; ///< for "aggregate functions are not allowed in WHERE"
+    };
+    Result<ExprPtr> bind_expr(JsonNode node, ExprContext& ctx);
+    /// Casts an expression to `target` (literals converted now, with their errors).
+    Result<ExprPtr> coerce(ExprPtr expr, Type target, int location = -1);
+    /// Operator call with operand coercion; `location` for error positions.
+    Result<ExprPtr> make_operator(std::string_view op, ExprPtr left, ExprPtr right, int location);
+    /// Coerces expressions to their common type (CASE, COALESCE, VALUES, UNION, IN lists).
+    Result<std::vector<ExprPtr>> unify(std::vector<ExprPtr> exprs, std::string_view context, int location);
+    /// A fresh binder for a nested query block that shares this one's CTEs and parameters.
+    Binder nested() const;
+    /// Takes back what a nested binder learned (parameter types, services read).
+    void absorb(const Binder& inner);
+
+    std::vector<AggregateCall> aggregates; ///< collected while binding a block's aggregates
+    std::vector<WindowCall> windows;       ///< collected while binding a block's window calls
+
+  private:
+    struct BlockResult;
+    Result<PlanPtr> bind_select_block(JsonNode fields, const Scope* outer);
+    Result<PlanPtr> bind_set_operation(JsonNode fields, const Scope* outer);
+    Result<PlanPtr> bind_values(JsonNode fields);
+    Result<PlanPtr> bind_from(JsonNode fields, Scope& scope, const Scope* outer);
+    Result<PlanPtr> bind_from_item(JsonNode node, Scope& scope, const Scope* outer);
+    Result<PlanPtr> bind_join(JsonNode fields, Scope& scope, const Scope* outer);
+    Result<void> bind_ctes(JsonNode with_clause);
+    Result<std::optional<int64_t>> bind_limit_value(JsonNode node, const char* what);
+    Result<PlanPtr> apply_limit(PlanPtr plan, JsonNode fields);
+    Result<std::vector<ExprPtr>> bind_group_by(JsonNode fields, const Scope& scope, const std::vector<std::pair<ExprPtr, std::string>>& targets, std::vector<std::vector<int>>& sets);
+
+    Result<ExprPtr> bind_column_ref(JsonNode fields, ExprContext& ctx);
+    Result<ExprPtr> bind_const(JsonNode fields);
+    Result<ExprPtr> bind_a_expr(JsonNode fields, ExprContext& ctx);
+    Result<ExprPtr> bind_func_call(JsonNode fields, ExprContext& ctx);
+    Result<ExprPtr> bind_aggregate(std::string_view name, JsonNode fields, ExprContext& ctx);
+    Result<ExprPtr> bind_window(std::string_view name, JsonNode fields, ExprContext& ctx);
+    Result<ExprPtr> bind_type_cast(JsonNode fields, ExprContext& ctx);
+    Result<ExprPtr> bind_case(JsonNode fields, ExprContext& ctx);
+    Result<ExprPtr> bind_sublink(JsonNode fields, ExprContext& ctx);
+    Result<ExprPtr> bind_in_list(ExprPtr left, JsonNode list, bool negated, int location, ExprContext& ctx);
+    Result<ExprPtr> bind_param(JsonNode fields);
+
+    const Catalog& catalog_;
+    std::string default_service_;
+    std::vector<Type> param_types_;
+    std::vector<std::string> services_;
+    struct Cte {
+        PlanPtr plan;
+    };
+    std::map<std::string, Cte, std::less<>> ctes_;
+};
+
+/// The column name PostgreSQL gives an unnamed select-list expression.
+std::string default_label(JsonNode node);
+/// Whether two bound expressions are the same computation (GROUP BY matching).
+bool same_expr(const Expr& a, const Expr& b);
+
+} // namespace nectar::federation

@@ -1,0 +1,428 @@
+// One SELECT query block: FROM → WHERE → GROUP BY/aggregates → HAVING → windows → select list
+// → DISTINCT → ORDER BY → LIMIT, in PostgreSQL's order of evaluation.
+#include "federation/sql/binder.hpp"
+
+#include "federation/sql/binder_rewrite.hpp"
+
+namespace nectar::federation {
+
+namespace {
+
+Error error_at(std::string sqlstate, std::string message, int location) {
+    Error e = Error::make(std::move(sqlstate), std::move(message));
+    e.position = location >= 0 ? location + 1 : 0;
+    return e;
+}
+
+/// ORDER BY 2 or ORDER BY name (an output column name): the select-list entry, else -1.
+int order_by_target(JsonNode key, const std::vector<std::pair<ExprPtr, std::string>>& targets, Result<void>& error) {
+    auto [kind, fields] = node_kind(key);
+    if (kind == "A_Const" && (has_field(fields, "ival") || fields["ival"].error() == simdjson::SUCCESS)) {
+        int64_t n = int_field(field(fields, "ival"), "ival");
+        if (n < 1 || n > static_cast<int64_t>(targets.size())) {
+            error = error_at("42P10", "ORDER BY position " + std::to_string(n) + " is not in select list",
+                             location_of(key));
+            return -1;
+        }
+        return static_cast<int>(n - 1);
+    }
+    if (kind == "ColumnRef") {
+        auto names = name_list(fields, "fields");
+        if (names.size() == 1) {
+            for (size_t i = 0; i < targets.size(); i++) {
+                if (targets[i].second == names[0]) {
+                    return static_cast<int>(i);
+                }
+            }
+        }
+    }
+    return -1;
+}
+
+} // namespace
+
+Result<std::vector<ExprPtr>> Binder::bind_group_by(JsonNode fields, const Scope& scope,
+                                                   const std::vector<std::pair<ExprPtr, std::string>>& targets,
+                                                   std::vector<std::vector<int>>& sets) {
+    std::vector<ExprPtr> groups;
+    // Binds one GROUP BY item (ordinal, output name or expression) and returns its index.
+    auto bind_item = [&](JsonNode item) -> Result<int> {
+        auto [kind, f] = node_kind(item);
+        ExprPtr expr;
+        if (kind == "A_Const" && has_field(f, "ival")) {
+            int64_t n = int_field(field(f, "ival"), "ival");
+            if (n < 1 || n > static_cast<int64_t>(targets.size())) {
+                return error_at("42P10", "GROUP BY position " + std::to_string(n) + " is not in select list",
+                                location_of(item));
+            }
+            expr = targets[n - 1].first;
+        } else {
+            ExprContext ctx{&scope, false, false, "GROUP BY"};
+            auto bound = bind_expr(item, ctx);
+            if (!bound && kind == "ColumnRef") {
+                // PostgreSQL also accepts an output column name in GROUP BY.
+                auto names = name_list(f, "fields");
+                for (const auto& [e, name] : targets) {
+                    if (names.size() == 1 && name == names[0]) {
+                        expr = e;
+                    }
+                }
+                if (!expr) {
+                    return bound.error();
+                }
+            } else if (!bound) {
+                return bound.error();
+            } else {
+                expr = *bound;
+            }
+        }
+        if (contains_aggregate(*expr)) {
+            return error_at("42803", "aggregate functions are not allowed in GROUP BY", location_of(item));
+        }
+        for (size_t i = 0; i < groups.size(); i++) {
+            if (same_expr(*groups[i], *expr)) {
+                return static_cast<int>(i);
+            }
+        }
+        groups.push_back(expr);
+        return static_cast<int>(groups.size() - 1);
+    };
+
+    // Each GROUP BY item contributes a list of alternative sets; the result is their cross product.
+    std::vector<std::vector<std::vector<int>>> factors;
+    bool any_grouping_set = false;
+    for (JsonNode item : list_field(fields, "groupClause")) {
+        auto [kind, f] = node_kind(item);
+        if (kind != "GroupingSet") {
+            auto idx = bind_item(item);
+            if (!idx) {
+                return idx.error();
+            }
+            factors.push_back({{*idx}});
+            continue;
+        }
+        any_grouping_set = true;
+        std::string_view gkind = string_field(f, "kind");
+        std::vector<std::vector<int>> elements; // each content item: one column or a parenthesized list
+        for (JsonNode c : list_field(f, "content")) {
+            auto [ck, cf] = node_kind(c);
+            std::vector<int> element;
+            if (ck == "RowExpr" || ck == "List") {
+                for (JsonNode sub : list_field(cf, ck == "List" ? "items" : "args")) {
+                    auto idx = bind_item(sub);
+                    if (!idx) {
+                        return idx.error();
+                    }
+                    element.push_back(*idx);
+                }
+            } else if (ck == "GroupingSet" && string_field(cf, "kind") == "GROUPING_SET_EMPTY") {
+            } else {
+                auto idx = bind_item(c);
+                if (!idx) {
+                    return idx.error();
+                }
+                element.push_back(*idx);
+            }
+            elements.push_back(element);
+        }
+        std::vector<std::vector<int>> alternatives;
+        if (gkind == "GROUPING_SET_ROLLUP") {
+            for (size_t n = elements.size() + 1; n-- > 0;) {
+                std::vector<int> set;
+                for (size_t i = 0; i < n; i++) {
+                    set.insert(set.end(), elements[i].begin(), elements[i].end());
+                }
+                alternatives.push_back(set);
+            }
+        } else if (gkind == "GROUPING_SET_CUBE") {
+            size_t n = elements.size();
+            for (size_t mask = (size_t{1} << n); mask-- > 0;) {
+                std::vector<int> set;
+                for (size_t i = 0; i < n; i++) {
+                    if (mask & (size_t{1} << (n - 1 - i))) {
+                        set.insert(set.end(), elements[i].begin(), elements[i].end());
+                    }
+                }
+                alternatives.push_back(set);
+            }
+        } else if (gkind == "GROUPING_SET_EMPTY") {
+            alternatives.push_back({});
+        } else { // GROUPING_SET_SETS
+            alternatives = elements;
+        }
+        factors.push_back(alternatives);
+    }
+    if (any_grouping_set) {
+        std::vector<std::vector<int>> product{{}};
+        for (const auto& alternatives : factors) {
+            std::vector<std::vector<int>> next;
+            for (const auto& prefix : product) {
+                for (const auto& alt : alternatives) {
+                    auto set = prefix;
+                    set.insert(set.end(), alt.begin(), alt.end());
+                    next.push_back(set);
+                }
+            }
+            product = std::move(next);
+        }
+        sets = std::move(product);
+    }
+    return groups;
+}
+
+Result<PlanPtr> Binder::bind_select_block(JsonNode fields, const Scope* outer) {
+    Scope scope;
+    scope.outer = outer;
+    auto from = bind_from(fields, scope, outer);
+    if (!from) {
+        return from.error();
+    }
+    PlanPtr plan = *from;
+    if (has_field(fields, "whereClause")) {
+        ExprContext ctx{&scope, false, false, "WHERE"};
+        JsonNode where = field(fields, "whereClause");
+        auto pred = bind_expr(where, ctx);
+        if (!pred) {
+            return pred.error();
+        }
+        if ((*pred)->type != Type::Bool && (*pred)->type != Type::Unknown) {
+            return error_at("42804", "argument of WHERE must be type boolean, not type " +
+                                         std::string(type_name((*pred)->type)),
+                            location_of(where));
+        }
+        auto as_bool = coerce(*pred, Type::Bool, location_of(where));
+        if (!as_bool) {
+            return as_bool.error();
+        }
+        auto filter = PlanNode::make(PlanNode::Kind::Filter);
+        filter->columns = plan->columns;
+        filter->children = {plan};
+        filter->predicate = *as_bool;
+        plan = filter;
+    }
+
+    aggregates.clear();
+    windows.clear();
+    std::vector<std::pair<ExprPtr, std::string>> targets;
+    for (JsonNode item : list_field(fields, "targetList")) {
+        auto [k, target] = node_kind(item);
+        JsonNode val = field(target, "val");
+        auto [vk, vf] = node_kind(val);
+        if (vk == "ColumnRef") {
+            auto parts = list_field(vf, "fields");
+            if (!parts.empty() && node_kind(parts.back()).first == "A_Star") {
+                std::string qualifier = parts.size() > 1 ? std::string(string_value(parts[parts.size() - 2])) : "";
+                for (size_t i = 0; i < scope.columns.size(); i++) {
+                    const ScopeColumn& c = scope.columns[i];
+                    if (qualifier.empty() ? c.hidden_from_star : c.qualifier != qualifier) {
+                        continue;
+                    }
+                    targets.emplace_back(Expr::column_ref(static_cast<int>(i), c.type, c.name), c.name);
+                }
+                if (targets.empty() && scope.columns.empty()) {
+                    return error_at("42601", "SELECT * with no tables specified is not valid", location_of(val));
+                }
+                continue;
+            }
+        }
+        ExprContext ctx{&scope, true, true, "SELECT"};
+        auto bound = bind_expr(val, ctx);
+        if (!bound) {
+            return bound.error();
+        }
+        std::string name = has_field(target, "name") ? std::string(string_field(target, "name")) : default_label(val);
+        targets.emplace_back(*bound, name);
+    }
+
+    std::vector<std::vector<int>> grouping_sets;
+    auto groups = bind_group_by(fields, scope, targets, grouping_sets);
+    if (!groups) {
+        return groups.error();
+    }
+    ExprPtr having;
+    if (has_field(fields, "havingClause")) {
+        ExprContext ctx{&scope, true, false, "HAVING"};
+        auto bound = bind_expr(field(fields, "havingClause"), ctx);
+        if (!bound) {
+            return bound.error();
+        }
+        auto as_bool = coerce(*bound, Type::Bool, location_of(field(fields, "havingClause")));
+        if (!as_bool) {
+            return as_bool.error();
+        }
+        having = *as_bool;
+    }
+
+    // ORDER BY keys: a select-list entry, or an extra (hidden) expression over the same input.
+    struct OrderItem {
+        int target = -1;
+        ExprPtr expr;
+        JsonNode sort_by;
+    };
+    std::vector<OrderItem> order;
+    for (JsonNode item : list_field(fields, "sortClause")) {
+        auto [k, sort_by] = node_kind(item);
+        JsonNode key = field(sort_by, "node");
+        Result<void> err;
+        int t = order_by_target(key, targets, err);
+        if (!err) {
+            return err.error();
+        }
+        OrderItem oi{t, nullptr, sort_by};
+        if (t < 0) {
+            ExprContext ctx{&scope, true, true, "ORDER BY"};
+            auto bound = bind_expr(key, ctx);
+            if (!bound) {
+                return bound.error();
+            }
+            for (size_t i = 0; i < targets.size(); i++) {
+                if (same_expr(*targets[i].first, **bound)) {
+                    oi.target = static_cast<int>(i);
+                }
+            }
+            oi.expr = *bound;
+        }
+        order.push_back(oi);
+    }
+
+    // Aggregation: everything above it sees group columns then aggregate results.
+    bool aggregated = !groups->empty() || !aggregates.empty() || having || !grouping_sets.empty();
+    if (aggregated) {
+        auto agg = PlanNode::make(PlanNode::Kind::Aggregate);
+        agg->children = {plan};
+        agg->group_by = *groups;
+        agg->grouping_sets = grouping_sets;
+        agg->aggregates = aggregates;
+        for (auto& g : *groups) {
+            agg->columns.push_back({g->label.empty() ? "?column?" : g->label, g->type});
+        }
+        for (auto& a : aggregates) {
+            agg->columns.push_back({a.impl.name, a.impl.result});
+        }
+        auto rewrite = [&](ExprPtr& e) -> Result<void> {
+            auto r = rewrite_for_aggregate(e, *groups, scope);
+            if (!r) {
+                return r.error();
+            }
+            e = *r;
+            return {};
+        };
+        for (auto& [e, name] : targets) {
+            if (auto r = rewrite(e); !r) {
+                return r.error();
+            }
+        }
+        for (auto& oi : order) {
+            if (oi.expr) {
+                if (auto r = rewrite(oi.expr); !r) {
+                    return r.error();
+                }
+            }
+        }
+        for (auto& w : windows) {
+            for (auto* list : {&w.args, &w.partition_by}) {
+                for (auto& e : *list) {
+                    if (auto r = rewrite(e); !r) {
+                        return r.error();
+                    }
+                }
+            }
+            for (auto& k : w.order_by) {
+                if (auto r = rewrite(k.expr); !r) {
+                    return r.error();
+                }
+            }
+        }
+        plan = agg;
+        if (having) {
+            if (auto r = rewrite(having); !r) {
+                return r.error();
+            }
+            auto filter = PlanNode::make(PlanNode::Kind::Filter);
+            filter->columns = plan->columns;
+            filter->children = {plan};
+            filter->predicate = having;
+            plan = filter;
+        }
+    }
+    if (!windows.empty()) {
+        auto window = PlanNode::make(PlanNode::Kind::Window);
+        window->children = {plan};
+        window->columns = plan->columns;
+        for (auto& w : windows) {
+            window->columns.push_back({w.name, w.type});
+        }
+        window->windows = windows;
+        int base = static_cast<int>(plan->columns.size());
+        for (auto& [e, name] : targets) {
+            e = rewrite_window_refs(e, base);
+        }
+        for (auto& oi : order) {
+            if (oi.expr) {
+                oi.expr = rewrite_window_refs(oi.expr, base);
+            }
+        }
+        plan = window;
+    }
+
+    // Select list plus hidden sort columns, then DISTINCT, ORDER BY, LIMIT, and the hidden ones dropped.
+    std::vector<ExprPtr> exprs;
+    std::vector<std::string> names;
+    for (auto& [e, name] : targets) {
+        exprs.push_back(e);
+        names.push_back(name);
+    }
+    const size_t visible = exprs.size();
+    std::vector<SortKey> keys;
+    for (auto& oi : order) {
+        int column = oi.target;
+        if (column < 0) {
+            column = static_cast<int>(exprs.size());
+            exprs.push_back(oi.expr);
+            names.push_back("?sort?");
+        }
+        keys.push_back(sort_key(Expr::column_ref(column, exprs[column]->type), oi.sort_by));
+    }
+    bool distinct = has_field(fields, "distinctClause");
+    if (distinct) {
+        auto items = list_field(fields, "distinctClause");
+        if (!(items.size() == 1 && node_kind(items[0]).first.empty())) {
+            return error_at("0A000", "SELECT DISTINCT ON is not supported by Nectar's federated engine yet",
+                            location_of(items[0]));
+        }
+        if (exprs.size() > visible) {
+            return error_at("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", -1);
+        }
+    }
+    plan = make_project(plan, exprs, names);
+    if (distinct) {
+        auto d = PlanNode::make(PlanNode::Kind::Distinct);
+        d->columns = plan->columns;
+        d->children = {plan};
+        plan = d;
+    }
+    if (!keys.empty()) {
+        auto sort = PlanNode::make(PlanNode::Kind::Sort);
+        sort->columns = plan->columns;
+        sort->children = {plan};
+        sort->sort_keys = keys;
+        plan = sort;
+    }
+    auto limited = apply_limit(plan, fields);
+    if (!limited) {
+        return limited.error();
+    }
+    plan = *limited;
+    if (exprs.size() > visible) {
+        std::vector<ExprPtr> keep;
+        std::vector<std::string> keep_names;
+        for (size_t i = 0; i < visible; i++) {
+            keep.push_back(Expr::column_ref(static_cast<int>(i), plan->columns[i].type));
+            keep_names.push_back(names[i]);
+        }
+        plan = make_project(plan, keep, keep_names);
+    }
+    return plan;
+}
+
+} // namespace nectar::federation

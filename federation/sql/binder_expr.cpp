@@ -1,0 +1,698 @@
+// Expression binding: column references, literals, operators, functions, casts, CASE,
+// subqueries. Every expression leaves typed, with implicit casts made explicit.
+#include "federation/sql/binder.hpp"
+
+#include "federation/sql/binder_rewrite.hpp"
+
+namespace nectar::federation {
+
+namespace {
+
+Error error_at(std::string sqlstate, std::string message, int location) {
+    Error e = Error::make(std::move(sqlstate), std::move(message));
+    e.position = location >= 0 ? location + 1 : 0;
+    return e;
+}
+
+std::shared_ptr<Expr> make(Expr::Kind kind, Type type) {
+    auto e = std::make_shared<Expr>();
+    e->kind = kind;
+    e->type = type;
+    return e;
+}
+
+Error with_position(Error e, int location) {
+    if (e.position == 0 && location >= 0) {
+        e.position = location + 1;
+    }
+    return e;
+}
+
+std::string last_name(const std::vector<std::string>& names) { return names.empty() ? "" : names.back(); }
+
+} // namespace
+
+Binder Binder::nested() const {
+    Binder inner(catalog_, default_service_, param_types_);
+    inner.ctes_ = ctes_;
+    return inner;
+}
+
+void Binder::absorb(const Binder& inner) {
+    param_types_ = inner.param_types_;
+    services_.insert(services_.end(), inner.services_.begin(), inner.services_.end());
+}
+
+Result<ExprPtr> Binder::bind_expr(JsonNode node, ExprContext& ctx) {
+    auto [kind, f] = node_kind(node);
+    const int loc = location_of(node);
+    if (kind == "ColumnRef") {
+        return bind_column_ref(f, ctx);
+    }
+    if (kind == "A_Const") {
+        return bind_const(f);
+    }
+    if (kind == "ParamRef") {
+        return bind_param(f);
+    }
+    if (kind == "TypeCast") {
+        return bind_type_cast(f, ctx);
+    }
+    if (kind == "A_Expr") {
+        return bind_a_expr(f, ctx);
+    }
+    if (kind == "BoolExpr") {
+        std::string_view op = string_field(f, "boolop");
+        auto e = make(op == "AND_EXPR" ? Expr::Kind::And : op == "OR_EXPR" ? Expr::Kind::Or : Expr::Kind::Not,
+                      Type::Bool);
+        for (JsonNode a : list_field(f, "args")) {
+            auto arg = bind_expr(a, ctx);
+            if (!arg) {
+                return arg.error();
+            }
+            auto as_bool = coerce(*arg, Type::Bool, location_of(a));
+            if (!as_bool) {
+                return error_at("42804", std::string("argument of ") + (op == "AND_EXPR" ? "AND" : op == "OR_EXPR" ? "OR" : "NOT") +
+                                             " must be type boolean, not type " + std::string(type_name((*arg)->type)),
+                                location_of(a));
+            }
+            e->args.push_back(*as_bool);
+        }
+        return ExprPtr(e);
+    }
+    if (kind == "NullTest") {
+        auto arg = bind_expr(field(f, "arg"), ctx);
+        if (!arg) {
+            return arg.error();
+        }
+        auto e = make(Expr::Kind::IsNull, Type::Bool);
+        e->negated = string_field(f, "nulltesttype") == "IS_NOT_NULL";
+        e->args = {*arg};
+        return ExprPtr(e);
+    }
+    if (kind == "BooleanTest") {
+        auto arg = bind_expr(field(f, "arg"), ctx);
+        if (!arg) {
+            return arg.error();
+        }
+        auto as_bool = coerce(*arg, Type::Bool, loc);
+        if (!as_bool) {
+            return as_bool.error();
+        }
+        std::string_view t = string_field(f, "booltesttype");
+        // x IS [NOT] TRUE/FALSE/UNKNOWN is x IS [NOT] DISTINCT FROM true/false/NULL.
+        auto e = make(Expr::Kind::IsDistinct, Type::Bool);
+        Value target = t == "IS_TRUE" || t == "IS_NOT_TRUE"     ? Value::boolean(true)
+                       : t == "IS_FALSE" || t == "IS_NOT_FALSE" ? Value::boolean(false)
+                                                                : Value::null(Type::Bool);
+        e->negated = t == "IS_TRUE" || t == "IS_FALSE" || t == "IS_UNKNOWN";
+        e->args = {*as_bool, Expr::constant(target)};
+        return ExprPtr(e);
+    }
+    if (kind == "FuncCall") {
+        return bind_func_call(f, ctx);
+    }
+    if (kind == "CaseExpr") {
+        return bind_case(f, ctx);
+    }
+    if (kind == "CoalesceExpr" || kind == "MinMaxExpr") {
+        std::vector<ExprPtr> args;
+        for (JsonNode a : list_field(f, "args")) {
+            auto arg = bind_expr(a, ctx);
+            if (!arg) {
+                return arg.error();
+            }
+            args.push_back(*arg);
+        }
+        const char* name = kind == "CoalesceExpr" ? "coalesce"
+                           : string_field(f, "op") == "IS_GREATEST" ? "greatest"
+                                                                    : "least";
+        auto unified = unify(std::move(args), kind == "CoalesceExpr" ? "COALESCE" : name, loc);
+        if (!unified) {
+            return unified.error();
+        }
+        if (kind == "CoalesceExpr") {
+            auto e = make(Expr::Kind::Coalesce, (*unified)[0]->type);
+            e->args = *unified;
+            e->label = name;
+            return ExprPtr(e);
+        }
+        std::vector<Type> types;
+        for (auto& a : *unified) {
+            types.push_back(a->type);
+        }
+        auto impl = resolve_function(name, types);
+        if (!impl) {
+            return with_position(impl.error(), loc);
+        }
+        auto e = make(Expr::Kind::Call, impl->result);
+        e->fn = std::make_shared<ScalarImpl>(std::move(*impl));
+        e->args = *unified;
+        e->label = name;
+        return ExprPtr(e);
+    }
+    if (kind == "SubLink") {
+        return bind_sublink(f, ctx);
+    }
+    if (kind == "SQLValueFunction") {
+        std::string_view op = string_field(f, "op");
+        const char* fname = op == "SVFOP_CURRENT_DATE"          ? "current_date"
+                            : op == "SVFOP_CURRENT_TIMESTAMP"   ? "now"
+                            : op == "SVFOP_CURRENT_TIMESTAMP_N" ? "now"
+                            : op == "SVFOP_LOCALTIMESTAMP"      ? "localtimestamp"
+                                                                : nullptr;
+        if (fname == nullptr) {
+            return error_at("0A000", "this SQL value function is not supported by Nectar's federated engine yet", loc);
+        }
+        auto impl = resolve_function(fname, {});
+        if (!impl) {
+            return with_position(impl.error(), loc);
+        }
+        auto e = make(Expr::Kind::Call, impl->result);
+        e->fn = std::make_shared<ScalarImpl>(std::move(*impl));
+        e->label = op == "SVFOP_CURRENT_DATE" ? "current_date" : "current_timestamp";
+        return ExprPtr(e);
+    }
+    return error_at("0A000", "expression " + std::string(kind) + " is not supported by Nectar's federated engine yet",
+                    loc);
+}
+
+Result<ExprPtr> Binder::bind_column_ref(JsonNode f, ExprContext& ctx) {
+    auto parts = list_field(f, "fields");
+    const int loc = static_cast<int>(int_field(f, "location", -1));
+    std::vector<std::string> names;
+    for (JsonNode p : parts) {
+        if (node_kind(p).first == "A_Star") {
+            return error_at("0A000", "\"*\" is only supported at the top of a select list", loc);
+        }
+        names.emplace_back(string_value(p));
+    }
+    std::string column = names.back();
+    std::string qualifier = names.size() >= 2 ? names[names.size() - 2] : "";
+    std::string full;
+    for (auto& n : names) {
+        full += (full.empty() ? "" : ".") + n;
+    }
+    for (const Scope* scope = ctx.scope; scope != nullptr; scope = scope->outer) {
+        int found = -1;
+        for (size_t i = 0; i < scope->columns.size(); i++) {
+            const ScopeColumn& c = scope->columns[i];
+            if (c.name != column || (!qualifier.empty() && c.qualifier != qualifier)) {
+                continue;
+            }
+            if (qualifier.empty() && c.hidden_from_star) {
+                continue; // the right copy of a USING column: the left one answers
+            }
+            if (found >= 0) {
+                return error_at("42702", "column reference \"" + full + "\" is ambiguous", loc);
+            }
+            found = static_cast<int>(i);
+        }
+        if (found >= 0) {
+            if (scope != ctx.scope) {
+                return error_at("0A000",
+                                "correlated subqueries (reference to \"" + full +
+                                    "\" of an outer query) are not supported by Nectar's federated engine yet",
+                                loc);
+            }
+            return Expr::column_ref(found, scope->columns[found].type, column);
+        }
+    }
+    if (!qualifier.empty()) {
+        bool known = false;
+        for (const auto& c : ctx.scope->columns) {
+            known |= c.qualifier == qualifier;
+        }
+        if (!known) {
+            return error_at("42P01", "missing FROM-clause entry for table \"" + qualifier + "\"", loc);
+        }
+    }
+    return error_at("42703", "column \"" + full + "\" does not exist", loc);
+}
+
+Result<ExprPtr> Binder::bind_const(JsonNode f) {
+    if (bool_field(f, "isnull")) {
+        auto e = make(Expr::Kind::Const, Type::Unknown);
+        e->label = "?column?";
+        return ExprPtr(e);
+    }
+    Value v;
+    if (has_field(f, "ival")) {
+        int64_t i = int_field(field(f, "ival"), "ival");
+        v = Value::int4(i);
+    } else if (has_field(f, "fval")) {
+        std::string text(string_field(field(f, "fval"), "fval"));
+        // Integer literals too large for int4 arrive as fval: PostgreSQL makes them int8, else numeric.
+        bool integral = text.find_first_not_of("0123456789-") == std::string::npos;
+        auto as_int8 = integral ? from_pg_text(Type::Int8, text) : Result<Value>(Error{});
+        if (integral && as_int8) {
+            v = *as_int8;
+        } else {
+            auto n = from_pg_text(Type::Numeric, text);
+            if (!n) {
+                return n.error();
+            }
+            v = *n;
+        }
+    } else if (has_field(f, "boolval")) {
+        v = Value::boolean(bool_field(field(f, "boolval"), "boolval"));
+    } else if (has_field(f, "sval")) {
+        v = Value::string(Type::Unknown, std::string(string_field(field(f, "sval"), "sval")));
+    } else if (has_field(f, "bsval")) {
+        return error_at("0A000", "bit string literals are not supported by Nectar's federated engine",
+                        static_cast<int>(int_field(f, "location", -1)));
+    } else {
+        v = Value::int4(0); // libpg_query omits ival's zero value: {"ival": {}}
+    }
+    auto e = Expr::constant(std::move(v));
+    std::const_pointer_cast<Expr>(e)->label = "?column?";
+    return e;
+}
+
+Result<ExprPtr> Binder::bind_param(JsonNode f) {
+    int n = static_cast<int>(int_field(f, "number"));
+    if (n < 1 || n > 65535) {
+        return error_at("42P02", "there is no parameter $" + std::to_string(n),
+                        static_cast<int>(int_field(f, "location", -1)));
+    }
+    if (param_types_.size() < static_cast<size_t>(n)) {
+        param_types_.resize(n, Type::Unknown);
+    }
+    auto e = make(Expr::Kind::Param, param_types_[n - 1]);
+    e->param = n;
+    e->label = "?column?";
+    return ExprPtr(e);
+}
+
+Result<ExprPtr> Binder::coerce(ExprPtr expr, Type target, int location) {
+    if (expr->type == target || target == Type::Unknown) {
+        return expr;
+    }
+    if (expr->kind == Expr::Kind::Param && expr->type == Type::Unknown) {
+        // An untyped parameter takes the type its context needs, as PostgreSQL infers it.
+        param_types_[expr->param - 1] = target;
+        auto e = std::make_shared<Expr>(*expr);
+        e->type = target;
+        return ExprPtr(e);
+    }
+    if (expr->kind == Expr::Kind::Const) {
+        const Value& v = expr->value;
+        Result<Value> converted = v.is_null()                  ? Result<Value>(Value::null(target))
+                                  : v.type() == Type::Unknown ? from_pg_text(target, v.as_string())
+                                                              : cast_value(v, target);
+        if (!converted) {
+            return with_position(converted.error(), location);
+        }
+        auto e = std::make_shared<Expr>(*expr);
+        e->value = *converted;
+        e->type = target;
+        return ExprPtr(e);
+    }
+    auto e = make(Expr::Kind::Cast, target);
+    e->args = {expr};
+    e->label = expr->label;
+    return ExprPtr(e);
+}
+
+Result<std::vector<ExprPtr>> Binder::unify(std::vector<ExprPtr> exprs, std::string_view context, int location) {
+    Type common = Type::Unknown;
+    for (auto& e : exprs) {
+        if (e->type == Type::Unknown) {
+            continue;
+        }
+        if (common == Type::Unknown) {
+            common = e->type;
+            continue;
+        }
+        auto t = common_type(common, e->type, context);
+        if (!t) {
+            return with_position(t.error(), location);
+        }
+        common = *t;
+    }
+    if (common == Type::Unknown) {
+        common = Type::Text; // all untyped: PostgreSQL resolves them as text
+    }
+    for (auto& e : exprs) {
+        auto c = coerce(e, common, location);
+        if (!c) {
+            return c.error();
+        }
+        e = *c;
+    }
+    return exprs;
+}
+
+Result<ExprPtr> Binder::make_operator(std::string_view op, ExprPtr left, ExprPtr right, int location) {
+    bool unary = left == nullptr;
+    auto impl = resolve_operator(op, unary ? Type::Unknown : left->type, right->type, unary);
+    if (!impl) {
+        return with_position(impl.error(), location);
+    }
+    std::vector<ExprPtr> args = unary ? std::vector<ExprPtr>{right} : std::vector<ExprPtr>{left, right};
+    for (size_t i = 0; i < args.size() && i < impl->params.size(); i++) {
+        auto c = coerce(args[i], impl->params[i], location);
+        if (!c) {
+            return c.error();
+        }
+        args[i] = *c;
+    }
+    auto e = make(Expr::Kind::Call, impl->result);
+    e->fn = std::make_shared<ScalarImpl>(std::move(*impl));
+    e->args = std::move(args);
+    e->label = "?column?";
+    return ExprPtr(e);
+}
+
+Result<ExprPtr> Binder::bind_a_expr(JsonNode f, ExprContext& ctx) {
+    std::string_view kind = string_field(f, "kind");
+    const int loc = static_cast<int>(int_field(f, "location", -1));
+    std::string op = last_name(name_list(f, "name"));
+    ExprPtr left;
+    if (has_field(f, "lexpr")) {
+        auto l = bind_expr(field(f, "lexpr"), ctx);
+        if (!l) {
+            return l.error();
+        }
+        left = *l;
+    }
+    if (kind == "AEXPR_IN") {
+        return bind_in_list(left, field(f, "rexpr"), op == "<>", loc, ctx);
+    }
+    if (kind == "AEXPR_BETWEEN" || kind == "AEXPR_NOT_BETWEEN" || kind == "AEXPR_BETWEEN_SYM" ||
+        kind == "AEXPR_NOT_BETWEEN_SYM") {
+        auto bounds = list_field(node_kind(field(f, "rexpr")).second, "items");
+        auto lo = bind_expr(bounds.at(0), ctx);
+        auto hi = lo ? bind_expr(bounds.at(1), ctx) : lo;
+        if (!lo || !hi) {
+            return lo ? hi.error() : lo.error();
+        }
+        bool negated = kind == "AEXPR_NOT_BETWEEN" || kind == "AEXPR_NOT_BETWEEN_SYM";
+        auto ge = make_operator(negated ? "<" : ">=", left, *lo, loc);
+        auto le = ge ? make_operator(negated ? ">" : "<=", left, *hi, loc) : ge;
+        if (!ge || !le) {
+            return ge ? le.error() : ge.error();
+        }
+        auto e = make(negated ? Expr::Kind::Or : Expr::Kind::And, Type::Bool);
+        e->args = {*ge, *le};
+        if (kind == "AEXPR_BETWEEN_SYM" || kind == "AEXPR_NOT_BETWEEN_SYM") {
+            // BETWEEN SYMMETRIC: either order of the bounds.
+            auto ge2 = make_operator(negated ? "<" : ">=", left, *hi, loc);
+            auto le2 = make_operator(negated ? ">" : "<=", left, *lo, loc);
+            auto e2 = make(negated ? Expr::Kind::Or : Expr::Kind::And, Type::Bool);
+            e2->args = {*ge2, *le2};
+            auto both = make(negated ? Expr::Kind::And : Expr::Kind::Or, Type::Bool);
+            both->args = {e, e2};
+            return ExprPtr(both);
+        }
+        return ExprPtr(e);
+    }
+    auto r = bind_expr(field(f, "rexpr"), ctx);
+    if (!r) {
+        return r.error();
+    }
+    ExprPtr right = *r;
+    if (kind == "AEXPR_NULLIF") {
+        auto eq = make_operator("=", left, right, loc);
+        if (!eq) {
+            return eq.error();
+        }
+        auto e = make(Expr::Kind::NullIf, (*eq)->args[0]->type);
+        e->fn = (*eq)->fn;
+        e->args = (*eq)->args;
+        e->label = "nullif";
+        return ExprPtr(e);
+    }
+    if (kind == "AEXPR_DISTINCT" || kind == "AEXPR_NOT_DISTINCT") {
+        auto unified = unify({left, right}, "IS DISTINCT FROM", loc);
+        if (!unified) {
+            return unified.error();
+        }
+        auto e = make(Expr::Kind::IsDistinct, Type::Bool);
+        e->negated = kind == "AEXPR_NOT_DISTINCT";
+        e->args = *unified;
+        e->label = "?column?";
+        return ExprPtr(e);
+    }
+    if (kind == "AEXPR_OP" || kind == "AEXPR_LIKE" || kind == "AEXPR_ILIKE") {
+        return make_operator(op, left, right, loc);
+    }
+    return error_at("0A000", "operator form " + std::string(kind) + " is not supported by Nectar's federated engine yet",
+                    loc);
+}
+
+Result<ExprPtr> Binder::bind_in_list(ExprPtr left, JsonNode list, bool negated, int location, ExprContext& ctx) {
+    std::vector<ExprPtr> items{left};
+    for (JsonNode item : list_field(node_kind(list).second, "items")) {
+        auto e = bind_expr(item, ctx);
+        if (!e) {
+            return e.error();
+        }
+        items.push_back(*e);
+    }
+    auto unified = unify(std::move(items), "IN", location);
+    if (!unified) {
+        return unified.error();
+    }
+    auto eq = resolve_operator("=", (*unified)[0]->type, (*unified)[0]->type);
+    if (!eq) {
+        return with_position(eq.error(), location);
+    }
+    auto e = make(Expr::Kind::InList, Type::Bool);
+    e->fn = std::make_shared<ScalarImpl>(std::move(*eq));
+    e->args = *unified;
+    e->negated = negated;
+    e->label = "?column?";
+    return ExprPtr(e);
+}
+
+Result<ExprPtr> Binder::bind_type_cast(JsonNode f, ExprContext& ctx) {
+    JsonNode type_name_node = field(f, "typeName");
+    auto names = name_list(type_name_node, "names");
+    const int loc = static_cast<int>(int_field(f, "location", -1));
+    if (has_field(type_name_node, "arrayBounds")) {
+        return error_at("0A000", "array types are not supported by Nectar's federated engine yet", loc);
+    }
+    std::string tname = last_name(names);
+    auto target = type_from_name(tname);
+    if (!target) {
+        return error_at("42704", "type \"" + tname + "\" does not exist", loc);
+    }
+    auto arg = bind_expr(field(f, "arg"), ctx);
+    if (!arg) {
+        return arg.error();
+    }
+    auto cast = coerce(*arg, *target, loc);
+    if (!cast) {
+        return cast.error();
+    }
+    ExprPtr result = *cast;
+    // numeric(p, s): the value is rounded to s decimal places as PostgreSQL's typmod does.
+    auto typmods = list_field(type_name_node, "typmods");
+    if (*target == Type::Numeric && typmods.size() == 2) {
+        int64_t scale = int_field(field(node_kind(typmods[1]).second, "ival"), "ival");
+        Type int4 = Type::Int4;
+        Type args[] = {Type::Numeric, int4};
+        auto impl = resolve_function("round", args);
+        if (!impl) {
+            return impl.error();
+        }
+        auto e = make(Expr::Kind::Call, Type::Numeric);
+        e->fn = std::make_shared<ScalarImpl>(std::move(*impl));
+        e->args = {result, Expr::constant(Value::int4(scale))};
+        result = e;
+    }
+    auto labelled = std::make_shared<Expr>(*result);
+    labelled->label = (*arg)->label.empty() || (*arg)->label == "?column?" ? tname : (*arg)->label;
+    return ExprPtr(labelled);
+}
+
+Result<ExprPtr> Binder::bind_case(JsonNode f, ExprContext& ctx) {
+    const int loc = static_cast<int>(int_field(f, "location", -1));
+    ExprPtr subject;
+    if (has_field(f, "arg")) {
+        auto s = bind_expr(field(f, "arg"), ctx);
+        if (!s) {
+            return s.error();
+        }
+        subject = *s;
+    }
+    std::vector<ExprPtr> conditions, results;
+    for (JsonNode w : list_field(f, "args")) {
+        auto [k, wf] = node_kind(w);
+        auto cond = bind_expr(field(wf, "expr"), ctx);
+        if (!cond) {
+            return cond.error();
+        }
+        ExprPtr c = *cond;
+        if (subject) {
+            auto eq = make_operator("=", subject, c, location_of(field(wf, "expr")));
+            if (!eq) {
+                return eq.error();
+            }
+            c = *eq;
+        }
+        auto as_bool = coerce(c, Type::Bool, location_of(field(wf, "expr")));
+        if (!as_bool) {
+            return error_at("42804", "argument of CASE/WHEN must be type boolean, not type " +
+                                         std::string(type_name(c->type)),
+                            location_of(field(wf, "expr")));
+        }
+        conditions.push_back(*as_bool);
+        auto res = bind_expr(field(wf, "result"), ctx);
+        if (!res) {
+            return res.error();
+        }
+        results.push_back(*res);
+    }
+    if (has_field(f, "defresult")) {
+        auto d = bind_expr(field(f, "defresult"), ctx);
+        if (!d) {
+            return d.error();
+        }
+        results.push_back(*d);
+    } else {
+        results.push_back(Expr::constant(Value::null()));
+    }
+    auto unified = unify(std::move(results), "CASE", loc);
+    if (!unified) {
+        return unified.error();
+    }
+    auto e = make(Expr::Kind::Case, (*unified)[0]->type);
+    for (size_t i = 0; i < conditions.size(); i++) {
+        e->args.push_back(conditions[i]);
+        e->args.push_back((*unified)[i]);
+    }
+    e->args.push_back(unified->back());
+    e->label = "case";
+    return ExprPtr(e);
+}
+
+Result<ExprPtr> Binder::bind_sublink(JsonNode f, ExprContext& ctx) {
+    std::string_view type = string_field(f, "subLinkType");
+    const int loc = static_cast<int>(int_field(f, "location", -1));
+    Binder inner = nested();
+    auto [sk, sub] = node_kind(field(f, "subselect"));
+    auto plan = inner.bind_select(sub, ctx.scope);
+    if (!plan) {
+        return plan.error();
+    }
+    absorb(inner);
+    auto e = make(Expr::Kind::Subquery, Type::Bool);
+    e->subquery = *plan;
+    if (type == "EXISTS_SUBLINK") {
+        e->sub_kind = Expr::SubKind::Exists;
+        e->label = "exists";
+        return ExprPtr(e);
+    }
+    if ((*plan)->columns.size() != 1) {
+        return error_at("42601", "subquery must return only one column", loc);
+    }
+    if (type == "EXPR_SUBLINK") {
+        e->sub_kind = Expr::SubKind::Scalar;
+        e->type = (*plan)->columns[0].type;
+        e->label = (*plan)->columns[0].name;
+        return ExprPtr(e);
+    }
+    if (type == "ANY_SUBLINK") {
+        std::string op = last_name(name_list(f, "operName"));
+        if (!op.empty() && op != "=") {
+            return error_at("0A000", "op ANY (subquery) is supported only for =", loc);
+        }
+        auto test = bind_expr(field(f, "testexpr"), ctx);
+        if (!test) {
+            return test.error();
+        }
+        auto column = Expr::column_ref(0, (*plan)->columns[0].type);
+        auto unified = unify({*test, column}, "IN", loc);
+        if (!unified) {
+            return unified.error();
+        }
+        if ((*unified)[1]->type != column->type) {
+            e->subquery = make_project(*plan, {(*unified)[1]}, {(*plan)->columns[0].name});
+        }
+        auto eq = resolve_operator("=", (*unified)[0]->type, (*unified)[0]->type);
+        if (!eq) {
+            return with_position(eq.error(), loc);
+        }
+        e->fn = std::make_shared<ScalarImpl>(std::move(*eq));
+        e->sub_kind = Expr::SubKind::In;
+        e->args = {(*unified)[0]};
+        e->label = "?column?";
+        return ExprPtr(e);
+    }
+    return error_at("0A000", "subquery form " + std::string(type) + " is not supported by Nectar's federated engine yet",
+                    loc);
+}
+
+std::string default_label(JsonNode node) {
+    auto [kind, f] = node_kind(node);
+    if (kind == "ColumnRef") {
+        auto parts = list_field(f, "fields");
+        return parts.empty() ? "?column?" : std::string(string_value(parts.back()));
+    }
+    if (kind == "FuncCall") {
+        return last_name(name_list(f, "funcname"));
+    }
+    if (kind == "TypeCast") {
+        std::string inner = default_label(field(f, "arg"));
+        return inner != "?column?" ? inner : last_name(name_list(field(f, "typeName"), "names"));
+    }
+    if (kind == "CaseExpr") {
+        return "case";
+    }
+    if (kind == "CoalesceExpr") {
+        return "coalesce";
+    }
+    if (kind == "MinMaxExpr") {
+        return string_field(f, "op") == "IS_GREATEST" ? "greatest" : "least";
+    }
+    if (kind == "A_Expr" && string_field(f, "kind") == "AEXPR_NULLIF") {
+        return "nullif";
+    }
+    if (kind == "SubLink") {
+        std::string_view t = string_field(f, "subLinkType");
+        if (t == "EXISTS_SUBLINK") {
+            return "exists";
+        }
+        if (t == "EXPR_SUBLINK") {
+            auto [sk, sub] = node_kind(field(f, "subselect"));
+            auto targets = list_field(sub, "targetList");
+            if (targets.size() == 1) {
+                auto [tk, tf] = node_kind(targets[0]);
+                return has_field(tf, "name") ? std::string(string_field(tf, "name")) : default_label(field(tf, "val"));
+            }
+        }
+    }
+    if (kind == "SQLValueFunction") {
+        std::string_view op = string_field(f, "op");
+        return op == "SVFOP_CURRENT_DATE" ? "current_date" : op == "SVFOP_LOCALTIMESTAMP" ? "localtimestamp" : "current_timestamp";
+    }
+    return "?column?";
+}
+
+bool same_expr(const Expr& a, const Expr& b) {
+    if (a.kind != b.kind || a.type != b.type || a.column != b.column || a.param != b.param ||
+        a.negated != b.negated || a.args.size() != b.args.size() || a.subquery != b.subquery) {
+        return false;
+    }
+    if (a.kind == Expr::Kind::Const) {
+        if (a.value.is_null() != b.value.is_null()) {
+            return false;
+        }
+        if (!a.value.is_null() && to_pg_text(a.value) != to_pg_text(b.value)) {
+            return false;
+        }
+    }
+    if ((a.fn == nullptr) != (b.fn == nullptr) || (a.fn && a.fn->name != b.fn->name)) {
+        return false;
+    }
+    for (size_t i = 0; i < a.args.size(); i++) {
+        if (!same_expr(*a.args[i], *b.args[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace nectar::federation

@@ -1,0 +1,25 @@
+#pragma once
+// Small pieces of plan building shared by the binder's files.
+
+#include "federation/sql/binder.hpp"
+
+namespace nectar::federation {
+
+/// AND of the given predicates (one predicate is returned as is).
+ExprPtr make_and(std::vector<ExprPtr> predicates);
+/// A SortKey from a SortBy node's fields, with PostgreSQL's default NULL placement.
+SortKey sort_key(ExprPtr expr, JsonNode sort_by);
+/// UNION/INTERSECT/EXCEPT of two bound queries, columns coerced to their common types.
+Result<PlanPtr> set_operation(PlanPtr left, PlanPtr right, const char* op, bool all, Binder& binder);
+/// After GROUP BY: group expressions become group columns, aggregate calls aggregate columns;
+/// any other column reference is PostgreSQL's 42803 error.
+Result<ExprPtr> rewrite_for_aggregate(const ExprPtr& expr, const std::vector<ExprPtr>& groups,
+                                      const Scope& scope);
+/// Window calls become columns `base + i` of the Window node's output.
+ExprPtr rewrite_window_refs(const ExprPtr& expr, int base);
+/// Whether the expression contains an aggregate call (binder-internal AggregateRef).
+bool contains_aggregate(const Expr& expr);
+/// A projection of `input` computing `exprs` named `names`.
+PlanPtr make_project(PlanPtr input, std::vector<ExprPtr> exprs, std::vector<std::string> names);
+
+} // namespace nectar::federation
