@@ -14,6 +14,7 @@ namespace nectar::federation {
 
 struct ParsedStatementRef {
     const ParsedSql::Statement& statement;
+    std::string_view whole_sql; ///< libpg_query locations index the whole query string
 };
 
 namespace {
@@ -161,13 +162,9 @@ boost::asio::awaitable<Result<void>> Engine::run_simple(std::string sql, const s
         co_return Result<void>{};
     }
     for (const auto& st : (*parsed)->statements()) {
-        auto r = co_await run_statement(ParsedStatementRef{st}, default_service, settings, sink);
+        auto r = co_await run_statement(ParsedStatementRef{st, (*parsed)->sql()}, default_service, settings, sink);
         if (!r) {
-            Error e = r.error();
-            if (e.position > 0) {
-                e.position += st.offset; // positions are within the whole query string
-            }
-            co_return e;
+            co_return r.error();
         }
     }
     co_return Result<void>{};
@@ -199,6 +196,7 @@ boost::asio::awaitable<Result<void>> Engine::run_statement(const ParsedStatement
             co_return catalog.error();
         }
         Binder binder(**catalog, default_service);
+        binder.set_source(ref.whole_sql);
         auto logical = binder.bind_select(select);
         if (!logical) {
             co_return logical.error();

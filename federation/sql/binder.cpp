@@ -95,7 +95,7 @@ Result<void> Binder::bind_ctes(JsonNode with_clause) {
         if (qkind != "SelectStmt") {
             return error_at("0A000", "data-modifying statements in WITH are not supported", location_of(item));
         }
-        Binder inner(catalog_, default_service_, param_types_);
+        Binder inner = nested();
         inner.ctes_ = ctes_;
         auto plan = inner.bind_select(query);
         if (!plan) {
@@ -174,7 +174,7 @@ Result<PlanPtr> Binder::bind_from_item(JsonNode node, Scope& scope, const Scope*
                             location_of(node));
         }
         auto [skind, sub] = node_kind(field(fields, "subquery"));
-        Binder inner(catalog_, default_service_, param_types_);
+        Binder inner = nested();
         inner.ctes_ = ctes_;
         auto plan = inner.bind_select(sub, outer);
         if (!plan) {
@@ -367,13 +367,14 @@ Result<PlanPtr> Binder::bind_set_operation(JsonNode fields, const Scope* outer) 
         }
         plan = *values;
     } else {
-        Binder left_binder(catalog_, default_service_, param_types_);
+        Binder left_binder = nested();
         left_binder.ctes_ = ctes_;
         auto left = left_binder.bind_select(field(fields, "larg"), outer);
         if (!left) {
             return left.error();
         }
-        Binder right_binder(catalog_, default_service_, left_binder.param_types_);
+        Binder right_binder = nested();
+        right_binder.param_types_ = left_binder.param_types_;
         right_binder.ctes_ = ctes_;
         auto right = right_binder.bind_select(field(fields, "rarg"), outer);
         if (!right) {

@@ -36,6 +36,8 @@ class Binder {
     Result<PlanPtr> bind_select(JsonNode select_fields, const Scope* outer = nullptr);
 
     const std::vector<Type>& param_types() const { return param_types_; }
+    /// The query string the tree was parsed from; locations index into it.
+    void set_source(std::string_view sql) { source_ = sql; }
     /// Services the statement reads (for routing and pinning).
     const std::vector<std::string>& services() const { return services_; }
 
@@ -88,6 +90,7 @@ class Binder {
 
     const Catalog& catalog_;
     std::string default_service_;
+    std::string_view source_; ///< the statement text (libpg_query's JSON drops negative integers)
     std::vector<Type> param_types_;
     std::vector<std::string> services_;
     struct Cte {

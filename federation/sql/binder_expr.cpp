@@ -4,6 +4,8 @@
 
 #include "federation/sql/binder_rewrite.hpp"
 
+#include <cctype>
+
 namespace nectar::federation {
 
 namespace {
@@ -30,11 +32,31 @@ Error with_position(Error e, int location) {
 
 std::string last_name(const std::vector<std::string>& names) { return names.empty() ? "" : names.back(); }
 
+/// The integer literal ("-12", "- 12", "0") starting at `location` in the statement text.
+int64_t literal_integer_at(std::string_view sql, int location) {
+    if (location < 0 || static_cast<size_t>(location) >= sql.size()) {
+        return 0;
+    }
+    size_t i = location;
+    bool negative = false;
+    while (i < sql.size() && (sql[i] == '-' || sql[i] == '+' || std::isspace(static_cast<unsigned char>(sql[i])))) {
+        negative ^= sql[i] == '-';
+        i++;
+    }
+    int64_t value = 0;
+    while (i < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i]))) {
+        value = value * 10 + (sql[i] - '0');
+        i++;
+    }
+    return negative ? -value : value;
+}
+
 } // namespace
 
 Binder Binder::nested() const {
     Binder inner(catalog_, default_service_, param_types_);
     inner.ctes_ = ctes_;
+    inner.source_ = source_;
     return inner;
 }
 
@@ -237,9 +259,8 @@ Result<ExprPtr> Binder::bind_const(JsonNode f) {
         return ExprPtr(e);
     }
     Value v;
-    if (has_field(f, "ival")) {
-        int64_t i = int_field(field(f, "ival"), "ival");
-        v = Value::int4(i);
+    if (has_field(f, "ival") && has_field(field(f, "ival"), "ival")) {
+        v = Value::int4(int_field(field(f, "ival"), "ival"));
     } else if (has_field(f, "fval")) {
         std::string text(string_field(field(f, "fval"), "fval"));
         // Integer literals too large for int4 arrive as fval: PostgreSQL makes them int8, else numeric.
@@ -262,7 +283,9 @@ Result<ExprPtr> Binder::bind_const(JsonNode f) {
         return error_at("0A000", "bit string literals are not supported by Nectar's federated engine",
                         static_cast<int>(int_field(f, "location", -1)));
     } else {
-        v = Value::int4(0); // libpg_query omits ival's zero value: {"ival": {}}
+        // libpg_query 15-4.0's JSON writes {"ival": {}} for 0 and for every negative integer:
+        // read the literal back from the statement text at its location.
+        v = Value::int4(literal_integer_at(source_, static_cast<int>(int_field(f, "location", -1))));
     }
     auto e = Expr::constant(std::move(v));
     std::const_pointer_cast<Expr>(e)->label = "?column?";
