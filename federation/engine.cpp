@@ -99,24 +99,32 @@ Connector* Engine::connector(std::string_view service) const {
 }
 
 bool Engine::mentions_other_service(std::string_view sql, std::string_view session_service) const {
-    for (const auto& [name, service] : services_) {
-        if (name == session_service) {
+    auto is_ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; };
+    // One pass over the text: at each identifier start, is it a service name followed by '.'?
+    for (size_t i = 0; i < sql.size(); i++) {
+        if (i > 0 && is_ident(sql[i - 1])) {
             continue;
         }
-        // `name.` or `"name".` at an identifier boundary, case-insensitively for the unquoted form.
-        for (size_t pos = 0; pos < sql.size();) {
-            size_t at = pos;
-            bool quoted = sql[at] == '"';
-            size_t start = quoted ? at + 1 : at;
-            if (start + name.size() < sql.size() &&
-                ascii_lower(sql.substr(start, name.size())) == name &&
-                (at == 0 || !(std::isalnum(static_cast<unsigned char>(sql[at - 1])) || sql[at - 1] == '_'))) {
-                size_t after = start + name.size() + (quoted ? 1 : 0);
-                if (after < sql.size() && sql[after] == '.' && (!quoted || sql[start + name.size()] == '"')) {
-                    return true;
-                }
+        bool quoted = sql[i] == '"';
+        size_t start = quoted ? i + 1 : i;
+        for (const auto& [name, service] : services_) {
+            if (name == session_service || start + name.size() + (quoted ? 1 : 0) >= sql.size()) {
+                continue;
             }
-            pos++;
+            bool same = true;
+            for (size_t k = 0; k < name.size() && same; k++) {
+                char c = sql[start + k];
+                same = (quoted ? c : static_cast<char>(std::tolower(static_cast<unsigned char>(c)))) == name[k];
+            }
+            size_t after = start + name.size();
+            if (same && quoted && sql[after] == '"') {
+                after++;
+            } else if (same && quoted) {
+                same = false;
+            }
+            if (same && after < sql.size() && sql[after] == '.') {
+                return true;
+            }
         }
     }
     return false;
@@ -152,7 +160,8 @@ boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> Engine::catalog() {
 }
 
 boost::asio::awaitable<Result<void>> Engine::run_simple(std::string sql, const std::string& default_service,
-                                                        SessionSettings& settings, ResultSink& sink) {
+                                                        SessionSettings& settings, SessionTransaction& transaction,
+                                                        ResultSink& sink) {
     auto parsed = ParsedSql::parse(std::move(sql));
     if (!parsed) {
         co_return parsed.error();
@@ -162,8 +171,10 @@ boost::asio::awaitable<Result<void>> Engine::run_simple(std::string sql, const s
         co_return Result<void>{};
     }
     for (const auto& st : (*parsed)->statements()) {
-        auto r = co_await run_statement(ParsedStatementRef{st, (*parsed)->sql()}, default_service, settings, sink);
+        auto r = co_await run_statement(ParsedStatementRef{st, (*parsed)->sql()}, default_service, settings,
+                                        transaction, sink);
         if (!r) {
+            transaction.mark_failed(); // inside a block, only ROLLBACK runs now (25P02)
             co_return r.error();
         }
     }
@@ -172,8 +183,23 @@ boost::asio::awaitable<Result<void>> Engine::run_simple(std::string sql, const s
 
 boost::asio::awaitable<Result<void>> Engine::run_statement(const ParsedStatementRef& ref,
                                                            const std::string& default_service,
-                                                           SessionSettings& settings, ResultSink& sink) {
+                                                           SessionSettings& settings, SessionTransaction& transaction,
+                                                           ResultSink& sink) {
     auto [kind, fields] = node_kind(ref.statement.node);
+    auto allowed = WriteRunner::check_block(kind, fields, transaction);
+    if (!allowed) {
+        co_return allowed.error();
+    }
+    if (kind == "InsertStmt" || kind == "UpdateStmt" || kind == "DeleteStmt") {
+        WriteRunner writes(*this, transaction);
+        auto written = co_await writes.run_write(kind, fields, ref.whole_sql, default_service, sink);
+        co_return written;
+    }
+    if (kind == "TransactionStmt") {
+        WriteRunner block(*this, transaction);
+        auto done = co_await block.run_transaction_statement(fields, sink);
+        co_return done;
+    }
     if (kind == "SelectStmt" || kind == "ExplainStmt") {
         bool explain = kind == "ExplainStmt";
         bool analyze = false;
@@ -233,20 +259,6 @@ boost::asio::awaitable<Result<void>> Engine::run_statement(const ParsedStatement
         sink.row_description({{name, Type::Text}});
         sink.data_row({Value::text(value)});
         sink.command_complete("SHOW");
-        co_return Result<void>{};
-    }
-    if (kind == "TransactionStmt") {
-        std::string_view t = string_field(fields, "kind");
-        // Reads through the engine are not transactional yet: the tags keep clients in step.
-        const char* tag = t == "TRANS_STMT_BEGIN" || t == "TRANS_STMT_START" ? "BEGIN"
-                          : t == "TRANS_STMT_COMMIT"                          ? "COMMIT"
-                          : t == "TRANS_STMT_ROLLBACK"                        ? "ROLLBACK"
-                                                                              : nullptr;
-        if (tag == nullptr) {
-            co_return Error::make("0A000", "this transaction statement is not supported by Nectar's federated engine yet");
-        }
-        settings["__transaction"] = tag[0] == 'B' ? "T" : "I";
-        sink.command_complete(tag);
         co_return Result<void>{};
     }
     co_return Error::make("0A000", "statement " + std::string(kind) +

@@ -4,6 +4,7 @@
 
 #include "federation/catalog/catalog.hpp"
 #include "federation/connectors/connector.hpp"
+#include "federation/engine_write.hpp"
 #include "federation/plan/logical_plan.hpp"
 
 #include <utility>
@@ -48,18 +49,22 @@ class Engine {
     bool mentions_other_service(std::string_view sql, std::string_view session_service) const;
 
     /// Runs every statement of a simple-protocol query string; stops at the first error and
-    /// returns it (the caller reports it). `default_service` resolves unqualified names.
+    /// returns it (the caller reports it). `default_service` resolves unqualified names;
+    /// `transaction` is the session's transaction block (engine_write.hpp).
     boost::asio::awaitable<Result<void>> run_simple(std::string sql, const std::string& default_service,
-                                                    SessionSettings& settings, ResultSink& sink);
+                                                    SessionSettings& settings, SessionTransaction& transaction,
+                                                    ResultSink& sink);
 
     /// Drops the cached discovery of every service (after DDL through Nectar, or on demand).
     void refresh_catalog();
 
   private:
+    friend class WriteRunner; ///< writes and transaction blocks (engine_write.cpp)
     boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> catalog();
     boost::asio::awaitable<Result<void>> run_statement(const struct ParsedStatementRef& st,
                                                        const std::string& default_service,
-                                                       SessionSettings& settings, ResultSink& sink);
+                                                       SessionSettings& settings, SessionTransaction& transaction,
+                                                       ResultSink& sink);
     boost::asio::awaitable<Result<void>> run_query(PlanPtr logical, bool explain, bool analyze,
                                                    const std::vector<Value>& params, ResultSink& sink);
 

@@ -114,6 +114,7 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     bool engine_only_ = false;    ///< the service is not PostgreSQL: the engine answers everything
     bool engine_skipping_ = false; ///< an unsupported extended batch failed: skip until Sync
     federation::SessionSettings engine_settings_;
+    federation::SessionTransaction engine_transaction_; ///< BEGIN ... COMMIT through the engine
     bool session_pooling_ = false;
 
     // Session state carried across server connections.

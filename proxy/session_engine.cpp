@@ -110,7 +110,10 @@ asio::awaitable<void> PgSession::run_engine_frame(const protocol::Frame& frame) 
     co_await settle_backend();
     WireSink sink(client_out_, [this]() -> asio::awaitable<void> { co_await flush_client(); });
     std::string service = service_;
-    auto result = co_await worker_.engine->run_simple(std::move(sql), service, engine_settings_, sink);
+    // A block open on the session's own PostgreSQL server cannot commit with engine writes.
+    engine_transaction_.set_outer_block(!engine_only_ && backend_ && backend_status_ != 'I');
+    auto result =
+        co_await worker_.engine->run_simple(std::move(sql), service, engine_settings_, engine_transaction_, sink);
     if (!result) {
         protocol::write_error(client_out_, result.error());
     }
@@ -118,11 +121,10 @@ asio::awaitable<void> PgSession::run_engine_frame(const protocol::Frame& frame) 
 }
 
 char PgSession::engine_status() const {
-    if (!engine_only_) {
+    if (!engine_only_ && engine_transaction_.status() == 'I') {
         return backend_ ? backend_status_ : 'I';
     }
-    auto it = engine_settings_.find("__transaction");
-    return it == engine_settings_.end() ? 'I' : it->second[0];
+    return engine_transaction_.status();
 }
 
 asio::awaitable<bool> PgSession::open_engine_session() {

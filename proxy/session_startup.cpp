@@ -34,10 +34,20 @@ asio::awaitable<void> PgSession::run() {
             self->client_.close();
         }
     });
-    bool started = co_await startup();
-    startup_limit.cancel();
-    if (started) {
-        co_await serve();
+    std::string failure;
+    try {
+        bool started = co_await startup();
+        startup_limit.cancel();
+        if (started) {
+            co_await serve();
+        }
+    } catch (const std::exception& e) {
+        failure = e.what(); // a bug: end this session cleanly, keep every other one running
+    }
+    if (!failure.empty()) {
+        spdlog::error("session {}: internal error, closing the connection: {}", id_, failure);
+        client_out_.clear();
+        protocol::write_error(client_out_, Error::make("XX000", "internal error in Nectar: " + failure, "FATAL"));
     }
     closing_ = true;
     if (backend_ && reader_running_) {

@@ -19,6 +19,8 @@
 
 namespace nectar::federation {
 
+class Transaction;
+
 /// A registered service as the connectors receive it.
 struct ServiceSpec {
     std::string name;
@@ -78,6 +80,13 @@ class Connector {
     /// statement's result rows (RETURNING) converted to those types.
     virtual boost::asio::awaitable<Result<CommandResult>> execute(std::string sql,
                                                                    std::vector<Type> returning_types) = 0;
+
+    /// Opens a transaction on a connection of its own (transaction.hpp). `two_phase`: the caller
+    /// may need prepare() later (MariaDB then starts an XA transaction). 0A000 by default.
+    virtual boost::asio::awaitable<Result<std::unique_ptr<Transaction>>> begin_transaction(bool two_phase);
 };
 
 } // namespace nectar::federation
+
+// Transaction and the default begin_transaction() (after Connector, which it needs).
+#include "federation/connectors/transaction.hpp"

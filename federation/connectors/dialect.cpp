@@ -266,6 +266,14 @@ bool Dialect::supports_order_by(Type) const {
     return true;
 }
 
+bool Dialect::supports_group_by(std::span<const Type>) const {
+    return true;
+}
+
+bool Dialect::supports_literal(const Value&) const {
+    return true;
+}
+
 bool Dialect::supports_join(std::string_view kind) const {
     return is_one_of(kind, {"inner", "left", "right", "full", "cross", "semi", "anti"});
 }
@@ -347,8 +355,44 @@ std::string Dialect::render_cast(const std::string& arg, Type, Type to) const {
     return "CAST(" + arg + " AS " + std::string(type_name(to)) + ")";
 }
 
-std::string Dialect::render_order_item(const std::string& expr, bool descending, bool nulls_first) const {
+std::string Dialect::render_order_item(const std::string& expr, bool descending, bool nulls_first,
+                                       Type) const {
     return expr + (descending ? " DESC" : " ASC") + (nulls_first ? " NULLS FIRST" : " NULLS LAST");
+}
+
+std::string Dialect::render_group_key(const std::string& expr, Type) const {
+    return expr;
+}
+
+std::string Dialect::render_select_item(const std::string& expr, Type) const {
+    return expr;
+}
+
+std::string Dialect::render_in_list(const std::string& expr, std::span<const std::string> items, Type,
+                                    std::span<const Type>, bool negated) const {
+    return "(" + expr + (negated ? " NOT IN (" : " IN (") + join_args(items) + "))";
+}
+
+std::string Dialect::render_nullif(const std::string& left, const std::string& right, Type, Type) const {
+    return "NULLIF(" + left + ", " + right + ")";
+}
+
+std::string Dialect::in_list_by_equality(const std::string& expr, std::span<const std::string> items,
+                                         Type type, std::span<const Type> item_types, bool negated) const {
+    // x IN (a, b) is x = a OR x = b in three-valued logic; NOT IN negates the whole OR.
+    std::string any = "(";
+    for (size_t i = 0; i < items.size(); ++i) {
+        Type item_type = i < item_types.size() ? item_types[i] : type;
+        any += (i ? " OR " : "") + render_operator("=", expr, items[i], type, item_type);
+    }
+    any += ")";
+    return negated ? "(NOT " + any + ")" : any;
+}
+
+std::string Dialect::nullif_by_equality(const std::string& left, const std::string& right, Type left_type,
+                                        Type right_type) const {
+    return "(CASE WHEN " + render_operator("=", left, right, left_type, right_type) + " THEN NULL ELSE " +
+           left + " END)";
 }
 
 const Dialect& postgres_dialect() {

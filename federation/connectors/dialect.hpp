@@ -24,6 +24,9 @@ class Dialect {
     virtual std::string qualified_table(std::string_view schema, std::string_view table) const;
     /// A literal that the backend reads back as exactly `value` with its type.
     virtual std::string literal(const Value& value) const;
+    /// Whether literal() can spell `value` exactly (MySQL has no NaN, no dates before year 1...);
+    /// an expression holding one that cannot stays in Nectar.
+    virtual bool supports_literal(const Value& value) const;
     /// " LIMIT n OFFSET m" (either part optional); empty when neither is given.
     virtual std::string limit_offset(std::optional<int64_t> limit, int64_t offset) const;
 
@@ -35,26 +38,48 @@ class Dialect {
     /// Aggregate with these argument types; `distinct` for count(DISTINCT x) and the like.
     virtual bool supports_aggregate(std::string_view name, std::span<const Type> args, bool distinct) const;
     virtual bool supports_cast(Type from, Type to) const;
-    /// Whether ORDER BY on this type orders as PostgreSQL's (collation, NULL placement renderable).
+    /// Whether ORDER BY on this type orders as PostgreSQL's through render_order_item.
     virtual bool supports_order_by(Type type) const;
+    /// Whether GROUP BY keys (and DISTINCT columns) of these types, compared through
+    /// render_group_key, make the groups PostgreSQL makes.
+    virtual bool supports_group_by(std::span<const Type> key_types) const;
     /// Whether a join inside the service (and of which kind) can be pushed: "inner", "left", "full"...
     virtual bool supports_join(std::string_view kind) const;
-    virtual bool supports_group_by() const { return true; }
-    virtual bool supports_distinct() const { return true; }
     virtual bool supports_limit() const { return true; }
 
     // --- Rendering; arguments arrive already rendered ---
 
-    virtual std::string render_operator(std::string_view op, const std::string& left, const std::string& right,
-                                        Type left_type, Type right_type) const;
+    virtual std::string render_operator(std::string_view op, const std::string& left,
+                                        const std::string& right, Type left_type, Type right_type) const;
     virtual std::string render_unary(std::string_view op, const std::string& arg, Type type) const;
     virtual std::string render_function(std::string_view name, std::span<const std::string> args,
                                         std::span<const Type> types) const;
     virtual std::string render_aggregate(std::string_view name, std::span<const std::string> args,
                                          std::span<const Type> types, bool distinct, bool star) const;
     virtual std::string render_cast(const std::string& arg, Type from, Type to) const;
-    /// One ORDER BY item with PostgreSQL's NULL placement (NULLS LAST for ASC by default).
-    virtual std::string render_order_item(const std::string& expr, bool descending, bool nulls_first) const;
+    /// One ORDER BY item for a key of `type`, in PostgreSQL's order and NULL placement.
+    virtual std::string render_order_item(const std::string& expr, bool descending, bool nulls_first,
+                                          Type type) const;
+    /// A GROUP BY key or DISTINCT column of `type` that is equal exactly when PostgreSQL's
+    /// values are; it is also selected, so its value must read back as the column's.
+    virtual std::string render_group_key(const std::string& expr, Type type) const;
+    /// One column of a SELECT list, read back as `type` (by the connector or an enclosing query).
+    virtual std::string render_select_item(const std::string& expr, Type type) const;
+    /// `expr [NOT] IN (items)`, three-valued, with the "=" PostgreSQL applies to `type`.
+    virtual std::string render_in_list(const std::string& expr, std::span<const std::string> items, Type type,
+                                       std::span<const Type> item_types, bool negated) const;
+    /// NULLIF(left, right): NULL when they are equal by PostgreSQL's "=", else `left`.
+    virtual std::string render_nullif(const std::string& left, const std::string& right, Type left_type,
+                                      Type right_type) const;
+
+  protected:
+    /// IN as an OR of render_operator("=") (NOT IN as its negation): the same three-valued
+    /// result, for backends whose IN compares otherwise than their typed "=".
+    std::string in_list_by_equality(const std::string& expr, std::span<const std::string> items, Type type,
+                                    std::span<const Type> item_types, bool negated) const;
+    /// NULLIF as CASE over render_operator("="), for backends whose NULLIF compares otherwise.
+    std::string nullif_by_equality(const std::string& left, const std::string& right, Type left_type,
+                                   Type right_type) const;
 };
 
 /// PostgreSQL's dialect (the defaults above), shared.

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <string>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,10 @@ struct ExecContext {
     std::map<const Expr*, std::vector<Value>> set_results; ///< IN (subquery): distinct non-NULL values
     std::map<const Expr*, bool> set_has_null;               ///< IN (subquery) produced a NULL
     int64_t statement_timestamp_us = 0;    ///< now() for the whole statement
+    /// Semi-join reduction: SQL to run instead of a Remote node's own, in order (key batches).
+    std::map<const PlanNode*, std::vector<std::string>> remote_rewrites;
+    /// Extra EXPLAIN ANALYZE lines per node (what a run decided, e.g. a reduction).
+    std::map<const PlanNode*, std::string> notes;
 
     /// Counts `bytes` more held by an operator; 53200 "out of memory" with a detail naming the limit.
     Result<void> reserve(size_t bytes);

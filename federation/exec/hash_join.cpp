@@ -5,6 +5,7 @@
 #include "federation/exec/operators.hpp"
 
 #include <unordered_map>
+#include <unordered_set>
 
 namespace nectar::federation::exec {
 namespace {
@@ -80,7 +81,8 @@ bool has_null(const Row& key) {
 class Join final : public Operator {
   public:
     Join(const PlanNode& node, OperatorPtr left, OperatorPtr right, ExecContext& ctx)
-        : type_(node.join_type)
+        : node_(node)
+        , type_(node.join_type)
         , left_width_(node.children[0]->columns.size())
         , right_width_(node.children[1]->columns.size())
         , cond_(split_condition(node.condition, static_cast<int>(left_width_)))
@@ -147,7 +149,54 @@ class Join final : public Operator {
         }
         matched_.assign(build_rows_.size(), 0);
         built_ = true;
+        reduce_probe_side();
         co_return Result<void>{};
+    }
+
+    /// Semi-join reduction: when the probe side is one remote query and only its matching rows
+    /// can appear in the result, ship the build side's distinct keys to it as IN (...) batches.
+    void reduce_probe_side() {
+        static constexpr size_t kMaxKeys = 100'000;   // beyond this, shipping keys costs more than it saves
+        static constexpr size_t kKeysPerBatch = 5'000; // one remote query per batch keeps statements small
+        const PlanNode& probe = *node_.children[0];
+        bool drops_unmatched_probe = type_ == JoinType::Inner || type_ == JoinType::Semi || type_ == JoinType::Right;
+        if (!hashed() || !drops_unmatched_probe || probe.kind != PlanNode::Kind::Remote || table_.empty() ||
+            table_.size() > kMaxKeys) {
+            return;
+        }
+        // The first key that is a bare column of the probe query's output.
+        size_t key = cond_.left_keys.size();
+        for (size_t i = 0; i < cond_.left_keys.size(); i++) {
+            if (cond_.left_keys[i]->kind == Expr::Kind::Column) {
+                key = i;
+                break;
+            }
+        }
+        Connector* connector = ctx_.connector ? ctx_.connector(probe.service) : nullptr;
+        if (key == cond_.left_keys.size() || connector == nullptr) {
+            return;
+        }
+        const Dialect& dialect = connector->dialect();
+        std::unordered_set<Row, RowHash, RowEq> seen;
+        std::vector<std::string> literals;
+        for (const auto& [k, rows] : table_) {
+            Row one{k[key]};
+            if (seen.insert(one).second) {
+                literals.push_back(dialect.literal(k[key]));
+            }
+        }
+        std::string column = "nectar_sj." + dialect.quote_identifier("c" + std::to_string(cond_.left_keys[key]->column));
+        std::vector<std::string> batches;
+        for (size_t begin = 0; begin < literals.size(); begin += kKeysPerBatch) {
+            std::string sql = "SELECT * FROM (" + probe.remote_sql + ") nectar_sj WHERE " + column + " IN (";
+            for (size_t i = begin; i < std::min(literals.size(), begin + kKeysPerBatch); i++) {
+                sql += (i > begin ? ", " : "") + literals[i];
+            }
+            batches.push_back(sql + ")");
+        }
+        ctx_.notes[&node_] = "Semi-join reduction: " + std::to_string(literals.size()) + " keys sent to " +
+                             probe.service + " in " + std::to_string(batches.size()) + " batch(es)";
+        ctx_.remote_rewrites[&probe] = std::move(batches);
     }
 
     Result<void> add_build_row(Row row) {
@@ -254,6 +303,7 @@ class Join final : public Operator {
         return unmatched_pos_ < build_rows_.size();
     }
 
+    const PlanNode& node_;
     JoinType type_;
     size_t left_width_;
     size_t right_width_;

@@ -12,13 +12,19 @@ class RemoteScan final : public Operator {
         , ctx_(ctx) {}
 
     boost::asio::awaitable<Result<bool>> next(Batch& batch) override {
-        if (!stream_) {
-            auto opened = co_await open();
-            if (!opened)
-                co_return opened.error();
+        for (;;) {
+            if (!stream_) {
+                auto opened = co_await open();
+                if (!opened)
+                    co_return opened.error();
+            }
+            auto r = co_await stream_->next(batch);
+            if (!r || *r || next_sql_ >= sqls_.size())
+                co_return r;
+            stream_.reset(); // this key batch is done: the next one follows
+            if (!batch.rows.empty())
+                co_return true;
         }
-        auto r = co_await stream_->next(batch);
-        co_return r;
     }
 
   private:
@@ -34,7 +40,11 @@ class RemoteScan final : public Operator {
         types.reserve(node_.columns.size());
         for (const auto& c : node_.columns)
             types.push_back(c.type);
-        auto stream = co_await connector->query(node_.remote_sql, std::move(types));
+        if (sqls_.empty()) {
+            auto rewrite = ctx_.remote_rewrites.find(&node_);
+            sqls_ = rewrite != ctx_.remote_rewrites.end() ? rewrite->second : std::vector<std::string>{node_.remote_sql};
+        }
+        auto stream = co_await connector->query(sqls_[next_sql_++], std::move(types));
         if (!stream)
             co_return stream.error();
         stream_ = std::move(*stream);
@@ -44,6 +54,8 @@ class RemoteScan final : public Operator {
     const PlanNode& node_;
     ExecContext& ctx_;
     std::unique_ptr<RowStream> stream_;
+    std::vector<std::string> sqls_; ///< the SQL, or a semi-join reduction's key batches
+    size_t next_sql_ = 0;
 };
 
 } // namespace

@@ -5,7 +5,6 @@
 #include "federation/expr/overload.hpp"
 #include "federation/types/datetime.hpp"
 
-#include <cctype>
 #include <cmath>
 #include <vector>
 
@@ -99,15 +98,7 @@ std::vector<std::string_view> characters(std::string_view s) {
     return out;
 }
 
-bool same_char(std::string_view a, std::string_view b, bool ci) {
-    if (!ci || a.size() != 1 || b.size() != 1)
-        return a == b;
-    return std::tolower(static_cast<unsigned char>(a[0])) == std::tolower(static_cast<unsigned char>(b[0]));
-}
-
-} // namespace
-
-Result<bool> like_match(std::string_view text, std::string_view pattern, bool ci) {
+Result<bool> like_match_exact(std::string_view text, std::string_view pattern) {
     std::vector<Token> toks;
     auto pchars = characters(pattern);
     for (size_t i = 0; i < pchars.size(); ++i) {
@@ -131,7 +122,7 @@ Result<bool> like_match(std::string_view text, std::string_view pattern, bool ci
             star_p = p++;
             star_t = t;
         } else if (p < toks.size() &&
-                   (toks[p].kind == Tok::One || same_char(toks[p].lit, tchars[t], ci))) {
+                   (toks[p].kind == Tok::One || toks[p].lit == tchars[t])) {
             ++p;
             ++t;
         } else if (star_p != SIZE_MAX) {
@@ -144,6 +135,15 @@ Result<bool> like_match(std::string_view text, std::string_view pattern, bool ci
     while (p < toks.size() && toks[p].kind == Tok::Any)
         ++p;
     return p == toks.size();
+}
+
+} // namespace
+
+Result<bool> like_match(std::string_view text, std::string_view pattern, bool ci) {
+    if (!ci)
+        return like_match_exact(text, pattern);
+    // ILIKE in a UTF-8 database: PostgreSQL lower()s both sides, then matches exactly.
+    return like_match_exact(utf8_lower(text), utf8_lower(pattern));
 }
 
 } // namespace nectar::federation::expr

@@ -206,6 +206,7 @@ const Catalog& operator_catalog() {
         register_numeric(c);
         register_comparisons(c);
         register_text(c);
+        register_regex_operators(c);
         register_temporal_operators(c);
         return c;
     }();

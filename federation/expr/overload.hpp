@@ -6,6 +6,8 @@
 #include "federation/types/datetime.hpp"
 #include "federation/types/numeric.hpp"
 
+#include <locale.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,11 +55,26 @@ int64_t date_to_timestamp(int64_t days);
 /// "integer, text" as PostgreSQL lists argument types in messages.
 std::string type_list(std::span<const Type> args);
 
+/// The C.UTF-8 LC_CTYPE, made once (nullptr if the C library lacks it): case mapping and regular
+/// expressions use it per call instead of the process-global setlocale().
+locale_t utf8_ctype_locale();
+/// Byte length of the UTF-8 character whose first byte is `lead` (1 for stray bytes).
+size_t utf8_char_len(unsigned char lead);
+/// lower()/upper() as a UTF-8 database with LC_CTYPE C.UTF-8 folds: towlower_l/towupper_l per character.
+std::string utf8_lower(std::string_view s);
+std::string utf8_upper(std::string_view s);
+
+/// to_char(numeric-family value, template) with the 9 0 . D , G S MI PL SG FM patterns (number_format.cpp).
+Result<Value> to_char_number(const Value& v, std::string_view tmpl);
+
 /// The catalogs, filled once: operators by name and functions by name.
 void register_arithmetic_operators(std::vector<std::pair<std::string, Overload>>& out);
 void register_temporal_operators(std::vector<std::pair<std::string, Overload>>& out);
 void register_string_functions(std::vector<std::pair<std::string, Overload>>& out);
 void register_math_functions(std::vector<std::pair<std::string, Overload>>& out);
 void register_datetime_functions(std::vector<std::pair<std::string, Overload>>& out);
+void register_regex_operators(std::vector<std::pair<std::string, Overload>>& out);
+void register_regex_functions(std::vector<std::pair<std::string, Overload>>& out);
+void register_formatting_functions(std::vector<std::pair<std::string, Overload>>& out);
 
 } // namespace nectar::federation::expr

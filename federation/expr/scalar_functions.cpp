@@ -20,6 +20,8 @@ const Catalog& function_catalog() {
         register_string_functions(c);
         register_math_functions(c);
         register_datetime_functions(c);
+        register_regex_functions(c);
+        register_formatting_functions(c);
         return c;
     }();
     return catalog;

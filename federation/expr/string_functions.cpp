@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <clocale>
+#include <cstring>
 #include <cwctype>
 #include <locale.h>
 #include <string>
@@ -46,12 +47,6 @@ std::string char_range(std::string_view s, int64_t from, int64_t to) {
 
 Value text(std::string s) { return Value::text(std::move(s)); }
 const std::string& str(const Value& v) { return v.as_string(); }
-
-/// The C.UTF-8 character classes, for case mapping beyond ASCII as a UTF-8 database does.
-locale_t utf8_locale() {
-    static locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
-    return loc;
-}
 
 std::u32string decode(std::string_view s) {
     std::u32string out;
@@ -93,7 +88,7 @@ enum class Case { Lower, Upper, Initcap };
 
 /// lower/upper/initcap; initcap capitalises the first letter of each run of letters and digits.
 std::string change_case(std::string_view s, Case mode) {
-    locale_t loc = utf8_locale();
+    locale_t loc = utf8_ctype_locale();
     std::u32string cps = decode(s);
     bool in_word = false;
     for (char32_t& cp : cps) {
@@ -232,6 +227,181 @@ std::string md5_hex(std::string_view s) {
     return out;
 }
 
+// --- encode(bytea, format) / decode(text, format): hex, base64 (76-column lines), escape ---
+
+Error bad_encoding(std::string_view name) {
+    return Error::make("22023", "unrecognized encoding: \"" + std::string(name) + "\"");
+}
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(std::string_view in) {
+    std::string out;
+    size_t line = 0;
+    for (size_t i = 0; i < in.size(); i += 3) {
+        if (line == 76) { // PostgreSQL breaks base64 output every 76 characters
+            out += '\n';
+            line = 0;
+        }
+        uint32_t n = static_cast<unsigned char>(in[i]) << 16;
+        size_t have = std::min<size_t>(3, in.size() - i);
+        if (have > 1)
+            n |= static_cast<unsigned char>(in[i + 1]) << 8;
+        if (have > 2)
+            n |= static_cast<unsigned char>(in[i + 2]);
+        for (size_t k = 0; k < 4; ++k)
+            out += k <= have ? kBase64[(n >> (18 - 6 * k)) & 63] : '=';
+        line += 4;
+    }
+    return out;
+}
+
+/// PostgreSQL's lenient reading: whitespace anywhere, '=' only in a group's last two places, and
+/// after padding each further group still yields only the bytes the first padding allowed.
+Result<std::string> base64_decode(std::string_view in) {
+    std::string out;
+    uint32_t buf = 0;
+    int pos = 0, pad_end = 0;
+    for (char ch : in) {
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+            continue;
+        uint32_t bits = 0;
+        if (ch == '=') {
+            if (pad_end == 0) {
+                if (pos != 2 && pos != 3)
+                    return Error::make("22023", "unexpected \"=\" while decoding base64 sequence");
+                pad_end = pos == 2 ? 1 : 2;
+            }
+        } else {
+            const char* at = std::strchr(kBase64, ch);
+            if (!at || ch == '\0')
+                return Error::make("22023", "invalid symbol \"" + std::string(1, ch) + "\" found while decoding base64 sequence");
+            bits = static_cast<uint32_t>(at - kBase64);
+        }
+        buf = (buf << 6) | bits;
+        if (++pos == 4) {
+            out += static_cast<char>(buf >> 16);
+            if (pad_end == 0 || pad_end > 1)
+                out += static_cast<char>((buf >> 8) & 0xFF);
+            if (pad_end == 0 || pad_end > 2)
+                out += static_cast<char>(buf & 0xFF);
+            buf = 0;
+            pos = 0;
+        }
+    }
+    if (pos != 0) {
+        Error e = Error::make("22023", "invalid base64 end sequence");
+        e.hint = "Input data is missing padding, is truncated, or is otherwise corrupted.";
+        return e;
+    }
+    return out;
+}
+
+std::string hex_encode(std::string_view in) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : in) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+Result<std::string> hex_decode(std::string_view in) {
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
+    auto bad_digit = [](char c) {
+        return Error::make("22023", "invalid hexadecimal digit: \"" + std::string(1, c) + "\"");
+    };
+    std::string out;
+    for (size_t i = 0; i < in.size();) {
+        char c = in[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { // skipped between pairs only
+            ++i;
+            continue;
+        }
+        if (nibble(c) < 0)
+            return bad_digit(c);
+        if (i + 1 == in.size())
+            return Error::make("22023", "invalid hexadecimal data: odd number of digits");
+        if (nibble(in[i + 1]) < 0)
+            return bad_digit(in[i + 1]);
+        out += static_cast<char>(nibble(c) << 4 | nibble(in[i + 1]));
+        i += 2;
+    }
+    return out;
+}
+
+/// 'escape': NUL and bytes >= 0x80 as \ooo, backslash doubled, the rest as they are.
+std::string escape_encode(std::string_view in) {
+    std::string out;
+    for (unsigned char c : in) {
+        if (c == 0 || c >= 0x80) {
+            out += '\\';
+            out += static_cast<char>('0' + (c >> 6));
+            out += static_cast<char>('0' + ((c >> 3) & 7));
+            out += static_cast<char>('0' + (c & 7));
+        } else if (c == '\\') {
+            out += "\\\\";
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+Result<std::string> escape_decode(std::string_view in) {
+    auto octal = [](char c, char hi) { return c >= '0' && c <= hi; };
+    std::string out;
+    for (size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '\\') {
+            out += in[i];
+        } else if (i + 1 < in.size() && in[i + 1] == '\\') {
+            out += '\\';
+            ++i;
+        } else if (i + 3 < in.size() && octal(in[i + 1], '3') && octal(in[i + 2], '7') && octal(in[i + 3], '7')) {
+            out += static_cast<char>((in[i + 1] - '0') << 6 | (in[i + 2] - '0') << 3 | (in[i + 3] - '0'));
+            i += 3;
+        } else {
+            return Error::make("22P02", "invalid input syntax for type bytea");
+        }
+    }
+    return out;
+}
+
+Result<Value> encode_bytes(std::string_view bytes, std::string_view format) {
+    std::string f = lower_ascii(format);
+    if (f == "hex")
+        return text(hex_encode(bytes));
+    if (f == "base64")
+        return text(base64_encode(bytes));
+    if (f == "escape")
+        return text(escape_encode(bytes));
+    return bad_encoding(format);
+}
+
+Result<Value> decode_text(std::string_view s, std::string_view format) {
+    std::string f = lower_ascii(format);
+    Result<std::string> bytes = f == "hex"      ? hex_decode(s)
+                                : f == "base64" ? base64_decode(s)
+                                : f == "escape" ? escape_decode(s)
+                                                : Result<std::string>(bad_encoding(format));
+    if (!bytes)
+        return bytes.error();
+    return Value::string(Type::Bytea, std::move(*bytes));
+}
+
 void add(Catalog& c, std::string name, std::vector<Type> params, Type result, ScalarFn fn) {
     c.push_back({std::move(name), Overload{std::move(params), result, std::move(fn)}});
 }
@@ -241,6 +411,16 @@ template <typename F> ScalarFn text_fn(F f) {
 }
 
 } // namespace
+
+locale_t utf8_ctype_locale() {
+    // Created once: newlocale/towlower_l leave the process-global setlocale() alone.
+    static locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
+    return loc;
+}
+
+size_t utf8_char_len(unsigned char lead) { return char_len(lead); }
+std::string utf8_lower(std::string_view s) { return change_case(s, Case::Lower); }
+std::string utf8_upper(std::string_view s) { return change_case(s, Case::Upper); }
 
 void register_string_functions(Catalog& c) {
     add(c, "lower", {TXT}, TXT, text_fn([](const std::string& s) { return change_case(s, Case::Lower); }));
@@ -286,6 +466,8 @@ void register_string_functions(Catalog& c) {
     add(c, "right", {TXT, I4}, TXT, [](Args a) -> Result<Value> { return text(right_chars(str(a[0]), a[1].as_int())); });
     add(c, "repeat", {TXT, I4}, TXT, [](Args a) { return repeat(str(a[0]), a[1].as_int()); });
     add(c, "split_part", {TXT, TXT, I4}, TXT, [](Args a) { return split_part(str(a[0]), str(a[1]), a[2].as_int()); });
+    add(c, "encode", {Type::Bytea, TXT}, TXT, [](Args a) { return encode_bytes(str(a[0]), str(a[1])); });
+    add(c, "decode", {TXT, TXT}, Type::Bytea, [](Args a) { return decode_text(str(a[0]), str(a[1])); });
     add(c, "starts_with", {TXT, TXT}, Type::Bool,
         [](Args a) -> Result<Value> { return Value::boolean(str(a[0]).starts_with(str(a[1]))); });
 }

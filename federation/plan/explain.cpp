@@ -57,6 +57,11 @@ void walk(const PlanNode& n, int depth, const ExecContext* analyzed, std::vector
     if (n.kind == PlanNode::Kind::Remote) {
         out.push_back(detail + "Remote SQL: " + n.remote_sql);
     }
+    if (analyzed != nullptr) {
+        if (auto note = analyzed->notes.find(&n); note != analyzed->notes.end()) {
+            out.push_back(detail + note->second);
+        }
+    }
     if (n.kind == PlanNode::Kind::Limit) {
         out.push_back(detail + "Limit: " + (n.limit ? std::to_string(*n.limit) : "ALL") +
                       (n.offset ? " Offset: " + std::to_string(n.offset) : ""));

@@ -102,6 +102,14 @@ std::vector<int> shift_map(int width, int total, int delta) {
 
 PlanPtr push_filters(PlanPtr node);
 
+/// A pruned subtree and where each of the old node's columns went (−1: dropped).
+struct Pruned {
+    PlanPtr node;
+    std::vector<int> map;
+};
+
+Pruned prune(const PlanPtr& node, const std::vector<bool>& need);
+
 /// Moves predicates above or inside a join down to the side they read, where the join type allows.
 PlanPtr push_into_join(PlanPtr join, std::vector<ExprPtr> above) {
     const int lw = static_cast<int>(join->children[0]->columns.size());
@@ -193,7 +201,9 @@ struct Planner {
     /// Plans the subquery trees inside a node's expressions (they run before the main tree).
     void plan_subqueries(const Expr& e) {
         if (e.kind == Expr::Kind::Subquery && e.subquery) {
-            PlanPtr planned = plan(push_filters(e.subquery));
+            PlanPtr pushed = push_filters(e.subquery);
+            pushed = prune(pushed, std::vector<bool>(pushed->columns.size(), true)).node;
+            PlanPtr planned = plan(pushed);
             *e.subquery = *planned;
         }
         for (auto& a : e.args) {
@@ -324,10 +334,158 @@ PlanPtr order_joins(PlanPtr node) {
     return project;
 }
 
+std::vector<int> identity_map(size_t n) {
+    std::vector<int> map(n);
+    for (size_t i = 0; i < n; i++) {
+        map[i] = static_cast<int>(i);
+    }
+    return map;
+}
+
+void require(const ExprPtr& e, std::vector<bool>& need) {
+    if (!e) {
+        return;
+    }
+    std::vector<int> cols;
+    collect_columns(*e, cols);
+    for (int c : cols) {
+        need.at(c) = true;
+    }
+}
+
+Pruned prune(const PlanPtr& node, const std::vector<bool>& need);
+
+/// Keeps every column of a node whose operator needs them all, pruning below it.
+Pruned keep_all(const PlanPtr& node) {
+    for (auto& c : node->children) {
+        c = prune(c, std::vector<bool>(c->columns.size(), true)).node;
+    }
+    return {node, identity_map(node->columns.size())};
+}
+
+/// Column pruning: scans fetch only the columns something above reads, so remote queries
+/// select only those (a projection right above each scan, pushed down with it).
+Pruned prune(const PlanPtr& node, const std::vector<bool>& need) {
+    switch (node->kind) {
+    case PlanNode::Kind::Scan: {
+        std::vector<int> map(node->columns.size(), -1);
+        std::vector<ExprPtr> exprs;
+        auto project = PlanNode::make(PlanNode::Kind::Project);
+        for (size_t i = 0; i < node->columns.size(); i++) {
+            if (need[i]) {
+                map[i] = static_cast<int>(exprs.size());
+                exprs.push_back(Expr::column_ref(static_cast<int>(i), node->columns[i].type, node->columns[i].name));
+                project->columns.push_back(node->columns[i]);
+            }
+        }
+        if (exprs.size() == node->columns.size()) {
+            return {node, identity_map(node->columns.size())};
+        }
+        project->exprs = std::move(exprs);
+        project->children = {node};
+        return {project, map};
+    }
+    case PlanNode::Kind::Filter:
+    case PlanNode::Kind::Sort:
+    case PlanNode::Kind::Limit: {
+        std::vector<bool> child_need = need;
+        require(node->predicate, child_need);
+        for (auto& k : node->sort_keys) {
+            require(k.expr, child_need);
+        }
+        Pruned child = prune(node->children[0], child_need);
+        node->children[0] = child.node;
+        node->columns = child.node->columns;
+        if (node->predicate) {
+            node->predicate = remap_columns(node->predicate, child.map);
+        }
+        for (auto& k : node->sort_keys) {
+            k.expr = remap_columns(k.expr, child.map);
+        }
+        return {node, child.map};
+    }
+    case PlanNode::Kind::Project: {
+        std::vector<bool> child_need(node->children[0]->columns.size(), false);
+        for (auto& e : node->exprs) {
+            require(e, child_need);
+        }
+        Pruned child = prune(node->children[0], child_need);
+        node->children[0] = child.node;
+        for (auto& e : node->exprs) {
+            e = remap_columns(e, child.map);
+        }
+        return {node, identity_map(node->columns.size())};
+    }
+    case PlanNode::Kind::Aggregate: {
+        std::vector<bool> child_need(node->children[0]->columns.size(), false);
+        for (auto& g : node->group_by) {
+            require(g, child_need);
+        }
+        for (auto& a : node->aggregates) {
+            for (auto& x : a.args) {
+                require(x, child_need);
+            }
+            require(a.filter, child_need);
+            for (auto& [k, desc] : a.order_by) {
+                require(k, child_need);
+            }
+        }
+        Pruned child = prune(node->children[0], child_need);
+        node->children[0] = child.node;
+        for (auto& g : node->group_by) {
+            g = remap_columns(g, child.map);
+        }
+        for (auto& a : node->aggregates) {
+            for (auto& x : a.args) {
+                x = remap_columns(x, child.map);
+            }
+            if (a.filter) {
+                a.filter = remap_columns(a.filter, child.map);
+            }
+            for (auto& [k, desc] : a.order_by) {
+                k = remap_columns(k, child.map);
+            }
+        }
+        return {node, identity_map(node->columns.size())};
+    }
+    case PlanNode::Kind::Join: {
+        const size_t lw = node->children[0]->columns.size();
+        std::vector<bool> all(lw + node->children[1]->columns.size(), false); // semi/anti output only the left
+        std::copy(need.begin(), need.end(), all.begin());
+        require(node->condition, all);
+        std::vector<bool> left_need(all.begin(), all.begin() + lw);
+        std::vector<bool> right_need(node->children[1]->columns.size(), false);
+        for (size_t i = lw; i < all.size() && i - lw < right_need.size(); i++) {
+            right_need[i - lw] = all[i];
+        }
+        Pruned left = prune(node->children[0], left_need);
+        Pruned right = prune(node->children[1], right_need);
+        const int new_lw = static_cast<int>(left.node->columns.size());
+        std::vector<int> map(left.map);
+        for (int r : right.map) {
+            map.push_back(r < 0 ? -1 : new_lw + r);
+        }
+        node->children = {left.node, right.node};
+        node->columns = left.node->columns;
+        if (node->join_type != JoinType::Semi && node->join_type != JoinType::Anti) {
+            node->columns.insert(node->columns.end(), right.node->columns.begin(), right.node->columns.end());
+        }
+        if (node->condition) {
+            node->condition = remap_columns(node->condition, map);
+        }
+        map.resize(node->join_type == JoinType::Semi || node->join_type == JoinType::Anti ? lw : map.size());
+        return {node, map};
+    }
+    default:
+        return keep_all(node);
+    }
+}
+
 } // namespace
 
 Result<PlanPtr> plan_query(const PlanPtr& logical, const DialectLookup& dialects, const std::vector<Value>& params) {
     PlanPtr tree = push_filters(logical);
+    tree = prune(tree, std::vector<bool>(tree->columns.size(), true)).node;
     Planner planner{dialects, params, {}, false};
     // Whole-tree pushdown first; only what cannot be pushed is reordered for hash joins.
     std::map<const PlanNode*, Pushability> memo;

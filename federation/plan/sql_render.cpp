@@ -13,12 +13,15 @@ bool is_symbolic(std::string_view name) {
     return !name.empty() && !std::isalpha(static_cast<unsigned char>(name[0])) && name[0] != '_';
 }
 
-bool is_like_operator(std::string_view name) { return name == "~~" || name == "~~*" || name == "!~~" || name == "!~~*"; }
+bool is_like_operator(std::string_view name) {
+    return name == "~~" || name == "~~*" || name == "!~~" || name == "!~~*";
+}
 
 /// One SELECT being built.
 struct Block {
     std::string from;
     std::vector<std::string> cols; ///< SQL of each output column, valid in this block
+    std::vector<Type> types;       ///< type of each output column (set once the node is rendered)
     std::vector<std::string> where;
     std::vector<std::string> group_by;
     std::vector<std::string> having;
@@ -30,8 +33,8 @@ struct Block {
     bool projected = false; ///< cols were computed by a projection (not bare table columns)
 
     bool simple() const {
-        return group_by.empty() && !aggregated && having.empty() && order_by.empty() && !limit && offset == 0 &&
-               !distinct;
+        return group_by.empty() && !aggregated && having.empty() && order_by.empty() && !limit &&
+               offset == 0 && !distinct;
     }
 };
 
@@ -79,8 +82,9 @@ struct Renderer {
         case Expr::Kind::IsNull:
             return "(" + expr(*e.args[0], cols) + (e.negated ? " IS NOT NULL)" : " IS NULL)");
         case Expr::Kind::IsDistinct:
-            return "(" + expr(*e.args[0], cols) + (e.negated ? " IS NOT DISTINCT FROM " : " IS DISTINCT FROM ") +
-                   expr(*e.args[1], cols) + ")";
+            return dialect.render_operator(e.negated ? "IS NOT DISTINCT FROM" : "IS DISTINCT FROM",
+                                           expr(*e.args[0], cols), expr(*e.args[1], cols), e.args[0]->type,
+                                           e.args[1]->type);
         case Expr::Kind::Case: {
             std::string s = "CASE";
             for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
@@ -96,13 +100,17 @@ struct Renderer {
             return s + ")";
         }
         case Expr::Kind::NullIf:
-            return "NULLIF(" + expr(*e.args[0], cols) + ", " + expr(*e.args[1], cols) + ")";
+            return dialect.render_nullif(expr(*e.args[0], cols), expr(*e.args[1], cols), e.args[0]->type,
+                                         e.args[1]->type);
         case Expr::Kind::InList: {
-            std::string s = "(" + expr(*e.args[0], cols) + (e.negated ? " NOT IN (" : " IN (");
+            std::vector<std::string> items;
+            std::vector<Type> item_types;
             for (size_t i = 1; i < e.args.size(); i++) {
-                s += (i > 1 ? ", " : "") + expr(*e.args[i], cols);
+                items.push_back(expr(*e.args[i], cols));
+                item_types.push_back(e.args[i]->type);
             }
-            return s + "))";
+            return dialect.render_in_list(expr(*e.args[0], cols), items, e.args[0]->type, item_types,
+                                          e.negated);
         }
         default:
             return "NULL"; // never reached: can_render refuses the rest
@@ -115,7 +123,9 @@ struct Renderer {
             s += "1";
         }
         for (size_t i = 0; i < b.cols.size(); i++) {
-            s += (i ? ", " : "") + b.cols[i] + " AS " + dialect.quote_identifier("c" + std::to_string(i));
+            Type type = i < b.types.size() ? b.types[i] : Type::Unknown;
+            s += (i ? ", " : "") + dialect.render_select_item(b.cols[i], type) + " AS " +
+                 dialect.quote_identifier("c" + std::to_string(i));
         }
         if (!b.from.empty()) {
             s += " FROM " + b.from;
@@ -143,10 +153,21 @@ struct Renderer {
         for (size_t i = 0; i < b.cols.size(); i++) {
             w.cols.push_back(alias + "." + dialect.quote_identifier("c" + std::to_string(i)));
         }
+        w.types = b.types;
         return w;
     }
 
+    /// The node's block, its columns typed as the node's output.
     Block node(const PlanNode& n) {
+        Block b = build(n);
+        b.types.clear();
+        for (auto& c : n.columns) {
+            b.types.push_back(c.type);
+        }
+        return b;
+    }
+
+    Block build(const PlanNode& n) {
         switch (n.kind) {
         case PlanNode::Kind::Scan: {
             Block b;
@@ -184,8 +205,9 @@ struct Renderer {
                 b = wrap(b);
             }
             std::vector<std::string> cols;
+            // Each key is selected as the dialect compares it (a representative of its group).
             for (auto& g : n.group_by) {
-                cols.push_back(expr(*g, b.cols));
+                cols.push_back(dialect.render_group_key(expr(*g, b.cols), g->type));
                 b.group_by.push_back(cols.back());
             }
             for (auto& a : n.aggregates) {
@@ -212,7 +234,8 @@ struct Renderer {
             }
             b.order_by.clear();
             for (auto& k : n.sort_keys) {
-                b.order_by.push_back(dialect.render_order_item(expr(*k.expr, b.cols), k.descending, k.nulls_first));
+                b.order_by.push_back(dialect.render_order_item(expr(*k.expr, b.cols), k.descending,
+                                                               k.nulls_first, k.expr->type));
             }
             return b;
         }
@@ -229,6 +252,10 @@ struct Renderer {
             Block b = node(*n.children[0]);
             if (b.limit || b.offset || !b.order_by.empty()) {
                 b = wrap(b);
+            }
+            // DISTINCT compares the selected values: select them as the dialect compares them.
+            for (size_t i = 0; i < b.cols.size() && i < n.columns.size(); i++) {
+                b.cols[i] = dialect.render_group_key(b.cols[i], n.columns[i].type);
             }
             b.distinct = true;
             return b;
@@ -268,9 +295,9 @@ struct Renderer {
 
 } // namespace
 
-bool can_render(const Expr& e, const Dialect& d) {
+bool can_render(const Expr& e, const Dialect& d, const std::vector<Value>* params) {
     for (auto& a : e.args) {
-        if (!can_render(*a, d)) {
+        if (!can_render(*a, d, params)) {
             return false;
         }
     }
@@ -284,8 +311,17 @@ bool can_render(const Expr& e, const Dialect& d) {
     case Expr::Kind::Coalesce:
         return true;
     case Expr::Kind::Const:
-    case Expr::Kind::Param:
-        return e.type != Type::Unknown && e.type != Type::Interval && e.type != Type::Time;
+    case Expr::Kind::Param: {
+        if (e.type == Type::Unknown || e.type == Type::Interval || e.type == Type::Time) {
+            return false;
+        }
+        if (e.kind == Expr::Kind::Const) {
+            return d.supports_literal(e.value);
+        }
+        // A parameter's value is known only when the caller passes the statement's parameters.
+        bool known = params != nullptr && e.param >= 1 && static_cast<size_t>(e.param) <= params->size();
+        return !known || d.supports_literal((*params)[e.param - 1]);
+    }
     case Expr::Kind::Call: {
         if (e.fn->volatile_fn) {
             return false; // now(), random(): Nectar's clock and generator, once per statement
@@ -304,67 +340,89 @@ bool can_render(const Expr& e, const Dialect& d) {
     case Expr::Kind::Cast:
         return d.supports_cast(e.args[0]->type, e.type);
     case Expr::Kind::IsDistinct:
-        return d.name() == "postgresql";
+        return d.supports_operator(e.negated ? "IS NOT DISTINCT FROM" : "IS DISTINCT FROM", e.args[0]->type,
+                                   e.args[1]->type);
     case Expr::Kind::NullIf:
+        return d.supports_operator("=", e.args[0]->type, e.args[1]->type);
     case Expr::Kind::InList:
-        return d.supports_operator("=", e.args[0]->type, e.args[0]->type);
+        for (size_t i = 1; i < e.args.size(); i++) {
+            if (!d.supports_operator("=", e.args[0]->type, e.args[i]->type)) {
+                return false;
+            }
+        }
+        return true;
     default:
         return false; // subqueries run in Nectar first
     }
 }
 
-bool can_render_node(const PlanNode& n, const Dialect& d) {
+namespace {
+
+bool can_render_aggregate(const PlanNode& n, const Dialect& d, const std::vector<Value>* params) {
+    if (!n.grouping_sets.empty()) {
+        return false;
+    }
+    std::vector<Type> key_types;
+    for (auto& g : n.group_by) {
+        if (!can_render(*g, d, params)) {
+            return false;
+        }
+        key_types.push_back(g->type);
+    }
+    if (!d.supports_group_by(key_types)) {
+        return false;
+    }
+    for (auto& a : n.aggregates) {
+        std::vector<Type> types;
+        for (auto& x : a.args) {
+            if (!can_render(*x, d, params)) {
+                return false;
+            }
+            types.push_back(x->type);
+        }
+        if (!a.order_by.empty() || (a.filter && d.name() != "postgresql") ||
+            (a.filter && !can_render(*a.filter, d, params)) ||
+            !d.supports_aggregate(a.impl.name, types, a.distinct)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+bool can_render_node(const PlanNode& n, const Dialect& d, const std::vector<Value>* params) {
     switch (n.kind) {
     case PlanNode::Kind::Scan:
         return true;
     case PlanNode::Kind::Filter:
-        return can_render(*n.predicate, d);
+        return can_render(*n.predicate, d, params);
     case PlanNode::Kind::Project:
         for (auto& e : n.exprs) {
-            if (!can_render(*e, d)) {
+            if (!can_render(*e, d, params)) {
                 return false;
             }
         }
         return true;
     case PlanNode::Kind::Aggregate:
-        if (!n.grouping_sets.empty() || !d.supports_group_by()) {
-            return false;
-        }
-        for (auto& g : n.group_by) {
-            if (!can_render(*g, d)) {
-                return false;
-            }
-        }
-        for (auto& a : n.aggregates) {
-            std::vector<Type> types;
-            for (auto& x : a.args) {
-                if (!can_render(*x, d)) {
-                    return false;
-                }
-                types.push_back(x->type);
-            }
-            if (!a.order_by.empty() || (a.filter && d.name() != "postgresql") ||
-                (a.filter && !can_render(*a.filter, d)) || !d.supports_aggregate(a.impl.name, types, a.distinct)) {
-                return false;
-            }
-        }
-        return true;
+        return can_render_aggregate(n, d, params);
     case PlanNode::Kind::Sort:
         for (auto& k : n.sort_keys) {
-            if (!can_render(*k.expr, d) || !d.supports_order_by(k.expr->type)) {
+            if (!can_render(*k.expr, d, params) || !d.supports_order_by(k.expr->type)) {
                 return false;
             }
         }
         return true;
     case PlanNode::Kind::Limit:
         return d.supports_limit();
-    case PlanNode::Kind::Distinct:
+    case PlanNode::Kind::Distinct: {
+        // DISTINCT compares rows as GROUP BY compares keys (render_group_key).
+        std::vector<Type> types;
         for (auto& c : n.columns) {
-            if (!d.supports_order_by(c.type)) { // DISTINCT compares like ORDER BY does (collation)
-                return false;
-            }
+            types.push_back(c.type);
         }
-        return d.supports_distinct();
+        return d.supports_group_by(types);
+    }
     case PlanNode::Kind::Join: {
         const char* kind = n.join_type == JoinType::Inner   ? "inner"
                            : n.join_type == JoinType::Left  ? "left"
@@ -372,7 +430,8 @@ bool can_render_node(const PlanNode& n, const Dialect& d) {
                            : n.join_type == JoinType::Full  ? "full"
                            : n.join_type == JoinType::Cross ? "cross"
                                                             : nullptr;
-        return kind != nullptr && d.supports_join(kind) && (!n.condition || can_render(*n.condition, d));
+        return kind != nullptr && d.supports_join(kind) &&
+               (!n.condition || can_render(*n.condition, d, params));
     }
     default:
         return false;

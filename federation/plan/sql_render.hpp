@@ -9,10 +9,12 @@
 
 namespace nectar::federation {
 
-/// Whether `dialect` can compute the expression with PostgreSQL's result.
-bool can_render(const Expr& expr, const Dialect& dialect);
+/// Whether `dialect` can compute the expression with PostgreSQL's result. With `params`, the
+/// statement's parameter values are checked like literals; without, they are assumed renderable.
+bool can_render(const Expr& expr, const Dialect& dialect, const std::vector<Value>* params = nullptr);
 /// Whether the node itself (not its children) can run in the backend.
-bool can_render_node(const PlanNode& node, const Dialect& dialect);
+bool can_render_node(const PlanNode& node, const Dialect& dialect,
+                     const std::vector<Value>* params = nullptr);
 
 /// The SELECT for the subtree; every node in it must pass can_render_node.
 std::string render_select(const PlanNode& node, const Dialect& dialect, const std::vector<Value>& params);

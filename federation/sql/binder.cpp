@@ -24,6 +24,14 @@ void add_scope_columns(Scope& scope, const PlanNode& plan, const std::string& qu
     }
 }
 
+PlanPtr clone_plan(const PlanPtr& plan) {
+    auto copy = std::make_shared<PlanNode>(*plan);
+    for (auto& c : copy->children) {
+        c = clone_plan(c);
+    }
+    return copy;
+}
+
 PlanPtr make_join(JoinType type, PlanPtr left, PlanPtr right, ExprPtr condition) {
     auto join = PlanNode::make(PlanNode::Kind::Join);
     join->join_type = type;
@@ -32,31 +40,6 @@ PlanPtr make_join(JoinType type, PlanPtr left, PlanPtr right, ExprPtr condition)
     join->children = {std::move(left), std::move(right)};
     join->condition = std::move(condition);
     return join;
-}
-
-/// One select-list entry or hidden sort column of a query block.
-struct Target {
-    ExprPtr expr;
-    std::string name;
-};
-
-/// Expands `*` or `alias.*` into the scope's columns.
-Result<std::vector<Target>> expand_star(const Scope& scope, std::string_view qualifier, int location) {
-    std::vector<Target> out;
-    for (size_t i = 0; i < scope.columns.size(); i++) {
-        const ScopeColumn& c = scope.columns[i];
-        if (qualifier.empty() ? c.hidden_from_star : c.qualifier != qualifier) {
-            continue;
-        }
-        out.push_back({Expr::column_ref(static_cast<int>(i), c.type, c.name), c.name});
-    }
-    if (!qualifier.empty() && out.empty()) {
-        return error_at("42P01", "missing FROM-clause entry for table \"" + std::string(qualifier) + "\"", location);
-    }
-    if (qualifier.empty() && scope.columns.empty()) {
-        return error_at("42601", "SELECT * with no tables specified is not valid", location);
-    }
-    return out;
 }
 
 } // namespace
@@ -145,7 +128,7 @@ Result<PlanPtr> Binder::bind_from_item(JsonNode node, Scope& scope, const Scope*
         if (names.size() == 1) {
             if (auto cte = ctes_.find(names[0]); cte != ctes_.end()) {
                 add_scope_columns(scope, *cte->second.plan, qualifier, renames);
-                return cte->second.plan;
+                return clone_plan(cte->second.plan); // the planner rewrites trees in place
             }
         }
         auto resolved = catalog_.resolve(names, default_service_);
@@ -278,9 +261,13 @@ Result<std::optional<int64_t>> Binder::bind_limit_value(JsonNode node, const cha
             return std::optional<int64_t>{};
         }
         if (has_field(fields, "ival")) {
-            int64_t v = int_field(field(fields, "ival"), "ival");
+            // libpg_query writes {} for 0 and negative numbers: read those from the text.
+            int64_t v = has_field(field(fields, "ival"), "ival")
+                            ? int_field(field(fields, "ival"), "ival")
+                            : literal_integer_at(source_, location_of(node));
             if (v < 0) {
-                return error_at("2201W", std::string(what) + " must not be negative", location_of(node));
+                return error_at(std::string(what) == "OFFSET" ? "2201X" : "2201W",
+                                std::string(what) + " must not be negative", location_of(node));
             }
             return std::optional<int64_t>(v);
         }
@@ -301,7 +288,8 @@ Result<std::optional<int64_t>> Binder::bind_limit_value(JsonNode node, const cha
             return std::optional<int64_t>{};
         }
         if (v.as_int() < 0) {
-            return error_at("2201W", std::string(what) + " must not be negative", location_of(node));
+            return error_at(std::string(what) == "OFFSET" ? "2201X" : "2201W",
+                            std::string(what) + " must not be negative", location_of(node));
         }
         return std::optional<int64_t>(v.as_int());
     }

@@ -74,6 +74,10 @@ class Binder {
     Result<void> bind_ctes(JsonNode with_clause);
     Result<std::optional<int64_t>> bind_limit_value(JsonNode node, const char* what);
     Result<PlanPtr> apply_limit(PlanPtr plan, JsonNode fields);
+    Result<PlanPtr> bind_where(JsonNode where, PlanPtr plan, const Scope& scope);
+    /// [NOT] EXISTS (subquery correlated by its WHERE conjuncts) → semi (anti) join; nullptr
+    /// when the subquery is not correlated (the ordinary path handles it).
+    Result<PlanPtr> decorrelate_exists(JsonNode sublink, bool negated, PlanPtr plan, const Scope& scope);
     Result<std::vector<ExprPtr>> bind_group_by(JsonNode fields, const Scope& scope, const std::vector<std::pair<ExprPtr, std::string>>& targets, std::vector<std::vector<int>>& sets);
 
     Result<ExprPtr> bind_column_ref(JsonNode fields, ExprContext& ctx);
@@ -91,6 +95,10 @@ class Binder {
     const Catalog& catalog_;
     std::string default_service_;
     std::string_view source_; ///< the statement text (libpg_query's JSON drops negative integers)
+    /// Binding an EXISTS subquery that may be decorrelated: a reference to the enclosing block's
+    /// column k becomes Param −(k+1) instead of an error.
+    bool allow_outer_refs_ = false;
+    bool saw_outer_ref_ = false;
     std::vector<Type> param_types_;
     std::vector<std::string> services_;
     struct Cte {

@@ -4,6 +4,9 @@
 
 #include "federation/sql/binder_rewrite.hpp"
 
+#include <functional>
+#include <optional>
+
 namespace nectar::federation {
 
 namespace {
@@ -170,6 +173,214 @@ Result<std::vector<ExprPtr>> Binder::bind_group_by(JsonNode fields, const Scope&
     return groups;
 }
 
+namespace {
+
+void split_and(JsonNode node, std::vector<JsonNode>& out) {
+    auto [kind, f] = node_kind(node);
+    if (kind == "BoolExpr" && string_field(f, "boolop") == "AND_EXPR") {
+        for (JsonNode a : list_field(f, "args")) {
+            split_and(a, out);
+        }
+    } else {
+        out.push_back(node);
+    }
+}
+
+/// The fields of an EXISTS SubLink, directly or under NOT.
+std::optional<JsonNode> exists_sublink(JsonNode node, bool& negated) {
+    auto [kind, f] = node_kind(node);
+    negated = false;
+    if (kind == "BoolExpr" && string_field(f, "boolop") == "NOT_EXPR") {
+        auto args = list_field(f, "args");
+        if (args.size() == 1) {
+            auto [ak, af] = node_kind(args[0]);
+            if (ak == "SubLink" && string_field(af, "subLinkType") == "EXISTS_SUBLINK") {
+                negated = true;
+                return af;
+            }
+        }
+    }
+    if (kind == "SubLink" && string_field(f, "subLinkType") == "EXISTS_SUBLINK") {
+        return f;
+    }
+    return std::nullopt;
+}
+
+bool has_outer_ref(const Expr& e) {
+    if (e.kind == Expr::Kind::Param && e.param < 0) {
+        return true;
+    }
+    for (auto& a : e.args) {
+        if (has_outer_ref(*a)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool plan_has_outer_ref(const PlanNode& n) {
+    auto check = [](const ExprPtr& e) { return e && has_outer_ref(*e); };
+    if (check(n.predicate) || check(n.condition)) {
+        return true;
+    }
+    for (auto* list : {&n.exprs, &n.group_by}) {
+        for (auto& e : *list) {
+            if (check(e)) {
+                return true;
+            }
+        }
+    }
+    for (auto& a : n.aggregates) {
+        for (auto& x : a.args) {
+            if (check(x)) {
+                return true;
+            }
+        }
+        if (check(a.filter)) {
+            return true;
+        }
+    }
+    for (auto& k : n.sort_keys) {
+        if (check(k.expr)) {
+            return true;
+        }
+    }
+    for (auto& c : n.children) {
+        if (plan_has_outer_ref(*c)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// Inner column i → i + shift; outer reference −(k+1) → column k.
+ExprPtr join_side_columns(const ExprPtr& e, int shift) {
+    auto copy = std::make_shared<Expr>(*e);
+    if (copy->kind == Expr::Kind::Column) {
+        copy->column += shift;
+    } else if (copy->kind == Expr::Kind::Param && copy->param < 0) {
+        copy->kind = Expr::Kind::Column;
+        copy->column = -copy->param - 1;
+        copy->param = 0;
+    }
+    for (auto& a : copy->args) {
+        a = join_side_columns(a, shift);
+    }
+    return copy;
+}
+
+} // namespace
+
+Result<PlanPtr> Binder::decorrelate_exists(JsonNode sublink, bool negated, PlanPtr plan, const Scope& scope) {
+    Binder inner = nested();
+    inner.allow_outer_refs_ = true;
+    auto [sk, sub] = node_kind(field(sublink, "subselect"));
+    auto bound = inner.bind_select(sub, &scope);
+    if (!bound) {
+        return bound.error();
+    }
+    if (!inner.saw_outer_ref_) {
+        return PlanPtr{};
+    }
+    absorb(inner);
+    auto unsupported = [&] {
+        return error_at("0A000", "this correlated subquery is not supported by Nectar's federated engine yet "
+                                 "(only [NOT] EXISTS correlated through its WHERE conditions is)",
+                        location_of(field(sublink, "subselect")));
+    };
+    PlanPtr p = *bound;
+    if (p->kind == PlanNode::Kind::Project) { // EXISTS ignores the select list
+        for (auto& e : p->exprs) {
+            if (has_outer_ref(*e)) {
+                return unsupported();
+            }
+        }
+        p = p->children[0];
+    }
+    std::vector<ExprPtr> correlated, local;
+    if (p->kind == PlanNode::Kind::Filter) {
+        std::vector<ExprPtr> conjuncts;
+        std::function<void(const ExprPtr&)> split = [&](const ExprPtr& e) {
+            if (e->kind == Expr::Kind::And) {
+                for (auto& a : e->args) {
+                    split(a);
+                }
+            } else {
+                conjuncts.push_back(e);
+            }
+        };
+        split(p->predicate);
+        for (auto& c : conjuncts) {
+            (has_outer_ref(*c) ? correlated : local).push_back(c);
+        }
+        p = p->children[0];
+        if (!local.empty()) {
+            auto filter = PlanNode::make(PlanNode::Kind::Filter);
+            filter->columns = p->columns;
+            filter->children = {p};
+            filter->predicate = make_and(local);
+            p = filter;
+        }
+    }
+    if (correlated.empty() || plan_has_outer_ref(*p)) {
+        return unsupported();
+    }
+    const int shift = static_cast<int>(plan->columns.size());
+    std::vector<ExprPtr> condition;
+    for (auto& c : correlated) {
+        condition.push_back(join_side_columns(c, shift));
+    }
+    auto join = PlanNode::make(PlanNode::Kind::Join);
+    join->join_type = negated ? JoinType::Anti : JoinType::Semi;
+    join->columns = plan->columns;
+    join->children = {plan, p};
+    join->condition = make_and(condition);
+    return join;
+}
+
+Result<PlanPtr> Binder::bind_where(JsonNode where, PlanPtr plan, const Scope& scope) {
+    std::vector<JsonNode> conjuncts;
+    split_and(where, conjuncts);
+    std::vector<ExprPtr> predicates;
+    for (JsonNode c : conjuncts) {
+        bool negated = false;
+        auto sublink = exists_sublink(c, negated);
+        if (sublink) {
+            auto joined = decorrelate_exists(*sublink, negated, plan, scope);
+            if (!joined) {
+                return joined.error();
+            }
+            if (*joined) {
+                plan = *joined;
+                continue;
+            }
+        }
+        ExprContext ctx{&scope, false, false, "WHERE"};
+        auto pred = bind_expr(c, ctx);
+        if (!pred) {
+            return pred.error();
+        }
+        if ((*pred)->type != Type::Bool && (*pred)->type != Type::Unknown) {
+            return error_at("42804", "argument of WHERE must be type boolean, not type " +
+                                         std::string(type_name((*pred)->type)),
+                            location_of(c));
+        }
+        auto as_bool = coerce(*pred, Type::Bool, location_of(c));
+        if (!as_bool) {
+            return as_bool.error();
+        }
+        predicates.push_back(*as_bool);
+    }
+    if (predicates.empty()) {
+        return plan;
+    }
+    auto filter = PlanNode::make(PlanNode::Kind::Filter);
+    filter->columns = plan->columns;
+    filter->children = {plan};
+    filter->predicate = make_and(predicates);
+    return filter;
+}
+
 Result<PlanPtr> Binder::bind_select_block(JsonNode fields, const Scope* outer) {
     Scope scope;
     scope.outer = outer;
@@ -179,26 +390,11 @@ Result<PlanPtr> Binder::bind_select_block(JsonNode fields, const Scope* outer) {
     }
     PlanPtr plan = *from;
     if (has_field(fields, "whereClause")) {
-        ExprContext ctx{&scope, false, false, "WHERE"};
-        JsonNode where = field(fields, "whereClause");
-        auto pred = bind_expr(where, ctx);
-        if (!pred) {
-            return pred.error();
+        auto filtered = bind_where(field(fields, "whereClause"), plan, scope);
+        if (!filtered) {
+            return filtered.error();
         }
-        if ((*pred)->type != Type::Bool && (*pred)->type != Type::Unknown) {
-            return error_at("42804", "argument of WHERE must be type boolean, not type " +
-                                         std::string(type_name((*pred)->type)),
-                            location_of(where));
-        }
-        auto as_bool = coerce(*pred, Type::Bool, location_of(where));
-        if (!as_bool) {
-            return as_bool.error();
-        }
-        auto filter = PlanNode::make(PlanNode::Kind::Filter);
-        filter->columns = plan->columns;
-        filter->children = {plan};
-        filter->predicate = *as_bool;
-        plan = filter;
+        plan = *filtered;
     }
 
     aggregates.clear();

@@ -32,6 +32,8 @@ Error with_position(Error e, int location) {
 
 std::string last_name(const std::vector<std::string>& names) { return names.empty() ? "" : names.back(); }
 
+} // namespace
+
 /// The integer literal ("-12", "- 12", "0") starting at `location` in the statement text.
 int64_t literal_integer_at(std::string_view sql, int location) {
     if (location < 0 || static_cast<size_t>(location) >= sql.size()) {
@@ -50,6 +52,8 @@ int64_t literal_integer_at(std::string_view sql, int location) {
     }
     return negative ? -value : value;
 }
+
+namespace {
 
 } // namespace
 
@@ -231,6 +235,13 @@ Result<ExprPtr> Binder::bind_column_ref(JsonNode f, ExprContext& ctx) {
             found = static_cast<int>(i);
         }
         if (found >= 0) {
+            if (scope != ctx.scope && allow_outer_refs_ && scope == ctx.scope->outer) {
+                saw_outer_ref_ = true;
+                auto e = make(Expr::Kind::Param, scope->columns[found].type);
+                e->param = -(found + 1);
+                e->label = column;
+                return ExprPtr(e);
+            }
             if (scope != ctx.scope) {
                 return error_at("0A000",
                                 "correlated subqueries (reference to \"" + full +
@@ -267,7 +278,8 @@ Result<ExprPtr> Binder::bind_const(JsonNode f) {
         bool integral = text.find_first_not_of("0123456789-") == std::string::npos;
         auto as_int8 = integral ? from_pg_text(Type::Int8, text) : Result<Value>(Error{});
         if (integral && as_int8) {
-            v = *as_int8;
+            bool fits_int4 = as_int8->as_int() >= INT32_MIN && as_int8->as_int() <= INT32_MAX;
+            v = fits_int4 ? Value::int4(as_int8->as_int()) : *as_int8; // -2147483648 is an integer
         } else {
             auto n = from_pg_text(Type::Numeric, text);
             if (!n) {

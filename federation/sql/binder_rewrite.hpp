@@ -5,6 +5,9 @@
 
 namespace nectar::federation {
 
+/// The integer literal ("-12", "- 12", "0") at a location of the statement text: libpg_query
+/// 15-4.0's JSON writes {} for zero and every negative integer.
+int64_t literal_integer_at(std::string_view sql, int location);
 /// AND of the given predicates (one predicate is returned as is).
 ExprPtr make_and(std::vector<ExprPtr> predicates);
 /// A SortKey from a SortBy node's fields, with PostgreSQL's default NULL placement.

@@ -34,6 +34,17 @@ Result<std::unique_ptr<ParsedSql>> ParsedSql::parse(std::string sql) {
     return parsed;
 }
 
+namespace {
+
+/// A valid JSON null: what absent fields read as (a default-constructed element is unusable).
+JsonNode null_node() {
+    static simdjson::dom::parser parser;
+    static const JsonNode null = parser.parse(std::string_view("null")).value();
+    return null;
+}
+
+} // namespace
+
 std::pair<std::string_view, JsonNode> node_kind(JsonNode node) {
     simdjson::dom::object obj;
     if (node.get(obj) == simdjson::SUCCESS) {
@@ -41,7 +52,7 @@ std::pair<std::string_view, JsonNode> node_kind(JsonNode node) {
             return {key, value};
         }
     }
-    return {std::string_view{}, JsonNode{}};
+    return {std::string_view{}, null_node()};
 }
 
 bool has_field(JsonNode fields, std::string_view name) {
@@ -54,7 +65,7 @@ JsonNode field(JsonNode fields, std::string_view name) {
     if (fields.is_object() && fields[name].get(out) == simdjson::SUCCESS) {
         return out;
     }
-    return JsonNode{};
+    return null_node();
 }
 
 std::string_view string_field(JsonNode fields, std::string_view name) {

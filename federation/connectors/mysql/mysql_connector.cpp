@@ -2,6 +2,9 @@
 
 #include "federation/connectors/mysql/mysql_values.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <cctype>
 #include <map>
 #include <set>
@@ -146,6 +149,231 @@ const std::string& text_or_empty(const std::optional<std::string>& field) {
     static const std::string empty;
     return field ? *field : empty;
 }
+
+/// Every row of a result on a connection that stays with its owner (a transaction), converted
+/// to `types`; columns past `types` are dropped. A failure mid-result marks the connection broken.
+boost::asio::awaitable<Result<std::vector<Row>>> read_all_rows(MysqlConnection& conn, MYSQL_RES* result,
+                                                               const std::vector<Type>& types) {
+    MYSQL_FIELD* fields = mysql_fetch_fields(result);
+    size_t columns = std::min<size_t>(types.size(), mysql_num_fields(result));
+    std::vector<Row> rows;
+    std::optional<Error> failed;
+    for (;;) {
+        MYSQL_ROW row = co_await conn.fetch_row(result);
+        if (row == nullptr) {
+            break;
+        }
+        unsigned long* lengths = mysql_fetch_lengths(result);
+        Row out;
+        for (size_t i = 0; i < columns && !failed; ++i) {
+            if (row[i] == nullptr) {
+                out.push_back(Value::null(types[i]));
+                continue;
+            }
+            auto value = mysql_value(std::string_view(row[i], lengths[i]), fields[i], types[i]);
+            if (!value) {
+                failed = value.error(); // keep reading: the result must be consumed
+            } else {
+                out.push_back(std::move(*value));
+            }
+        }
+        if (!failed) {
+            rows.push_back(std::move(out));
+        }
+    }
+    if (mysql_errno(conn.handle()) != 0) {
+        failed = mysql_error_of(conn.handle());
+        conn.broken = true;
+    }
+    co_await conn.free_result(result);
+    if (failed) {
+        co_return *failed;
+    }
+    co_return rows;
+}
+
+/// A transaction on one pinned connection: START TRANSACTION ... COMMIT, or with an xid
+/// XA START ... XA END, XA PREPARE, XA COMMIT (XA COMMIT ... ONE PHASE when never prepared).
+class MysqlTransaction final : public Transaction {
+  public:
+    MysqlTransaction(MysqlPool& pool, boost::asio::any_io_executor executor, std::string service,
+                     std::unique_ptr<MysqlConnection> conn, std::string xid)
+        : pool_(pool)
+        , alive_(pool.alive_token())
+        , executor_(std::move(executor))
+        , service_(std::move(service))
+        , conn_(std::move(conn))
+        , xid_(std::move(xid)) {}
+
+    ~MysqlTransaction() override {
+        if (!conn_) {
+            return;
+        }
+        if (!prepared_) {
+            pool_.discard(std::move(conn_)); // closing the connection rolls back
+            return;
+        }
+        // A prepared XA transaction outlives its connection: end it explicitly (commit only
+        // once COMMIT was decided).
+        std::string sql = (committing_ ? "XA COMMIT " : "XA ROLLBACK ") + quoted_xid();
+        boost::asio::co_spawn(
+            executor_,
+            [&pool = pool_, alive = alive_, conn = std::move(conn_), sql]() mutable -> boost::asio::awaitable<void> {
+                auto done = co_await conn->real_query(sql);
+                if (*alive) {
+                    done && !conn->broken ? pool.release(std::move(conn)) : pool.discard(std::move(conn));
+                }
+            },
+            boost::asio::detached);
+    }
+
+    const std::string& service() const override { return service_; }
+
+    boost::asio::awaitable<Result<std::vector<Row>>> query(std::string sql, std::vector<Type> types) override {
+        auto result = co_await run(sql, types);
+        if (!result) {
+            co_return result.error();
+        }
+        co_return std::move(result->returning);
+    }
+
+    boost::asio::awaitable<Result<CommandResult>> execute(std::string sql,
+                                                          std::vector<Type> returning_types) override {
+        if (!returning_types.empty() && first_keyword(sql) == "UPDATE") {
+            co_return Error::make("0A000", "mysql: UPDATE ... RETURNING is not supported by MySQL/MariaDB (service \"" +
+                                               service_ + "\")");
+        }
+        co_return co_await run(sql, returning_types);
+    }
+
+    bool can_prepare() const override { return !xid_.empty(); }
+
+    boost::asio::awaitable<Result<void>> prepare() override {
+        if (xid_.empty()) {
+            co_return Error::make("XX000", "mysql: this transaction was not started for two-phase commit");
+        }
+        auto ended = co_await control("XA END");
+        if (ended) {
+            ended = co_await control("XA PREPARE");
+        }
+        if (!ended) {
+            if (conn_) {
+                co_await control("XA ROLLBACK"); // best effort: the error below says what failed
+            }
+            finish();
+            co_return ended.error();
+        }
+        prepared_ = true;
+        co_return Result<void>();
+    }
+
+    boost::asio::awaitable<Result<void>> commit() override {
+        committing_ = true;
+        Result<void> done;
+        if (xid_.empty()) {
+            done = co_await control("COMMIT", false);
+        } else if (prepared_) {
+            done = co_await control("XA COMMIT");
+        } else {
+            done = co_await control("XA END");
+            if (done) {
+                done = co_await control("XA COMMIT", true, " ONE PHASE");
+            }
+        }
+        if (done) {
+            prepared_ = false;
+            finish();
+        }
+        co_return done;
+    }
+
+    boost::asio::awaitable<Result<void>> rollback() override {
+        Result<void> done;
+        if (xid_.empty()) {
+            done = co_await control("ROLLBACK", false);
+        } else {
+            if (!prepared_) {
+                co_await control("XA END"); // fails if already ended: fine
+            }
+            done = co_await control("XA ROLLBACK");
+        }
+        if (done) {
+            prepared_ = false;
+        }
+        finish(); // unprepared work dies with a discarded connection anyway
+        co_return done;
+    }
+
+  private:
+    std::string quoted_xid() const { return "'" + xid_ + "'"; }
+
+    /// One statement on the pinned connection, its result rows read whole.
+    boost::asio::awaitable<Result<CommandResult>> run(std::string_view sql, const std::vector<Type>& types) {
+        if (!conn_) {
+            co_return Error::make("08003", "mysql: the transaction on service \"" + service_ +
+                                               "\" has lost its connection");
+        }
+        auto sent = co_await conn_->real_query(sql);
+        if (!sent) {
+            lose_if_broken();
+            co_return sent.error();
+        }
+        CommandResult out;
+        if (mysql_field_count(conn_->handle()) == 0) {
+            out.rows_affected = static_cast<int64_t>(mysql_affected_rows(conn_->handle()));
+            co_return out;
+        }
+        MYSQL_RES* result = mysql_use_result(conn_->handle());
+        if (result == nullptr) {
+            conn_->broken = true;
+            Error e = mysql_error_of(conn_->handle());
+            lose_if_broken();
+            co_return e;
+        }
+        auto rows = co_await read_all_rows(*conn_, result, types);
+        if (!rows) {
+            lose_if_broken();
+            co_return rows.error();
+        }
+        out.returning = std::move(*rows);
+        out.rows_affected = static_cast<int64_t>(out.returning.size());
+        co_return out;
+    }
+
+    /// A statement without rows (XA ..., COMMIT); `verb` is followed by the xid when `with_xid`.
+    boost::asio::awaitable<Result<void>> control(const char* verb, bool with_xid = true, const char* after = "") {
+        std::string sql = std::string(verb) + (with_xid ? " " + quoted_xid() : std::string()) + after;
+        std::vector<Type> no_rows;
+        auto done = co_await run(sql, no_rows);
+        if (!done) {
+            co_return done.error();
+        }
+        co_return Result<void>();
+    }
+
+    void lose_if_broken() {
+        if (conn_ && conn_->broken) {
+            pool_.discard(std::move(conn_));
+        }
+    }
+
+    /// The transaction has ended: the connection goes back to the pool (only a clean one).
+    void finish() {
+        if (!conn_) {
+            return;
+        }
+        !conn_->broken && !prepared_ ? pool_.release(std::move(conn_)) : pool_.discard(std::move(conn_));
+    }
+
+    MysqlPool& pool_;
+    std::shared_ptr<bool> alive_;
+    boost::asio::any_io_executor executor_;
+    std::string service_;
+    std::unique_ptr<MysqlConnection> conn_; ///< null once ended or lost
+    std::string xid_;                       ///< empty: a plain transaction
+    bool prepared_ = false;
+    bool committing_ = false; ///< commit() was called: a prepared transaction may only commit now
+};
 
 } // namespace
 
@@ -314,6 +542,24 @@ boost::asio::awaitable<Result<CommandResult>> MysqlConnector::execute(std::strin
         out.returning.clear();
     }
     co_return out;
+}
+
+boost::asio::awaitable<Result<std::unique_ptr<Transaction>>> MysqlConnector::begin_transaction(bool two_phase) {
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto acquired = co_await pool_.acquire();
+    if (!acquired) {
+        co_return acquired.error();
+    }
+    std::unique_ptr<MysqlConnection> conn = std::move(acquired.value());
+    std::string xid = two_phase ? new_transaction_id() : std::string();
+    std::string sql = two_phase ? "XA START '" + xid + "'" : std::string("START TRANSACTION");
+    auto begun = co_await conn->real_query(sql);
+    if (!begun) {
+        conn->broken ? pool_.discard(std::move(conn)) : pool_.release(std::move(conn));
+        co_return begun.error();
+    }
+    co_return std::unique_ptr<Transaction>(
+        std::make_unique<MysqlTransaction>(pool_, executor, spec_.name, std::move(conn), std::move(xid)));
 }
 
 } // namespace nectar::federation

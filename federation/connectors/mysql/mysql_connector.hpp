@@ -29,6 +29,8 @@ class MysqlConnector : public Connector {
     /// INSERT/DELETE ... RETURNING need MariaDB 10.5+; UPDATE ... RETURNING does not exist (0A000).
     boost::asio::awaitable<Result<CommandResult>> execute(std::string sql,
                                                           std::vector<Type> returning_types) override;
+    /// START TRANSACTION, or XA START with a generated xid when `two_phase`.
+    boost::asio::awaitable<Result<std::unique_ptr<Transaction>>> begin_transaction(bool two_phase) override;
 
     MysqlPool& pool() { return pool_; }
 

@@ -16,12 +16,17 @@ namespace nectar::federation {
 // STRICT_ALL_TABLES, NO_ZERO_DATE, NO_ZERO_IN_DATE: writes fail where PostgreSQL's would.
 // No ANSI_QUOTES: identifiers are rendered with backticks, which work in every mode.
 // time_zone UTC: TIMESTAMP columns (timestamptz) read and write as UTC instants.
-// group_concat_max_len / max_sort_length: string_agg and ORDER BY see whole values.
+// group_concat_max_len: string_agg sees whole values.
+// max_sort_length 64 KiB: ORDER BY / GROUP BY keys see whole VARCHAR and TEXT values (at most
+// 65535 bytes); MEDIUMTEXT/LONGTEXT values that share their first 64 KiB may sort as equal.
+// sort_buffer_size 8 MiB: MariaDB refuses to sort (error 1038) when the buffer is smaller than
+// 15 times the keys' maximum length, i.e. 8 text keys of 64 KiB (a larger max_sort_length
+// would need a proportionally larger buffer, allocated by every sort of a large table).
 const char* const kMysqlSessionSetup[] = {
     "SET NAMES utf8mb4",
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
     "NO_ENGINE_SUBSTITUTION,NO_BACKSLASH_ESCAPES,NO_UNSIGNED_SUBTRACTION', time_zone = '+00:00', "
-    "group_concat_max_len = 4294967295, max_sort_length = 8388608",
+    "group_concat_max_len = 4294967295, max_sort_length = 65536, sort_buffer_size = 8388608",
     nullptr,
 };
 
@@ -50,7 +55,14 @@ bool plain_comparable(Type a, Type b) {
 
 /// The text as PostgreSQL's C collation compares it: code points, no trailing-space padding.
 std::string bin(const std::string& expr) {
-    return "CONVERT(" + expr + " USING utf8mb4) COLLATE utf8mb4_nopad_bin";
+    static constexpr std::string_view kCollate = " COLLATE utf8mb4_nopad_bin";
+    // A group key sorted again (GROUP BY x ORDER BY x) already is one: every other rendered
+    // expression ends with a parenthesis or is a bare name or literal.
+    if (expr.size() > kCollate.size() &&
+        expr.compare(expr.size() - kCollate.size(), kCollate.size(), kCollate) == 0) {
+        return expr;
+    }
+    return "CONVERT(" + expr + " USING utf8mb4)" + std::string(kCollate);
 }
 
 /// A bool from a tinyint(1) column: any non-zero value is true, as the connector reads it.
@@ -194,7 +206,7 @@ std::string MysqlDialect::qualified_table(std::string_view schema, std::string_v
                           : quote_identifier(schema) + "." + quote_identifier(table);
 }
 
-bool MysqlDialect::can_render_literal(const Value& value) const {
+bool MysqlDialect::supports_literal(const Value& value) const {
     if (value.is_null()) {
         return true;
     }
@@ -222,7 +234,7 @@ std::string MysqlDialect::literal(const Value& value) const {
     if (value.is_null()) {
         return "NULL";
     }
-    if (!can_render_literal(value)) {
+    if (!supports_literal(value)) {
         return unrenderable(to_pg_text(value) + " has no MySQL equivalent");
     }
     switch (value.type()) {
@@ -494,31 +506,42 @@ std::string MysqlDialect::render_cast(const std::string& arg, Type from, Type to
     }
 }
 
+/// Types whose values sort and group as PostgreSQL's through comparable_key().
 bool MysqlDialect::supports_order_by(Type type) const {
-    // Text needs its collation and bool its truth value: only the typed form renders them.
-    return is_numeric_family(type) || is_temporal(type) || type == Type::Bytea;
+    return is_numeric_family(type) || is_temporal(type) || type == Type::Bytea || type == Type::Text ||
+           type == Type::Bool;
 }
 
-bool MysqlDialect::supports_order_by_typed(Type type) const {
-    return supports_order_by(type) || type == Type::Text || type == Type::Bool;
-}
-
-std::string MysqlDialect::render_order_item(const std::string& expr, bool descending,
-                                            bool nulls_first) const {
-    // MySQL sorts NULL as the smallest value: a leading IS NULL key puts them where PG asks.
-    std::string nulls = "(" + expr + " IS NULL)" + (nulls_first ? " DESC" : " ASC");
-    return nulls + ", " + expr + (descending ? " DESC" : " ASC");
+bool MysqlDialect::supports_group_by(std::span<const Type> key_types) const {
+    for (Type t : key_types) {
+        if (!supports_order_by(t)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 std::string MysqlDialect::render_order_item(const std::string& expr, bool descending, bool nulls_first,
                                             Type type) const {
+    // MySQL sorts NULL as the smallest value: a leading IS NULL key puts them where PG asks.
     std::string key = comparable_key(expr, type);
     return "(" + expr + " IS NULL)" + (nulls_first ? " DESC" : " ASC") + ", " + key +
            (descending ? " DESC" : " ASC");
 }
 
 std::string MysqlDialect::render_group_key(const std::string& expr, Type type) const {
+    // The binary text is the same string; (x <> 0) is 0/1, which the connector reads as the bool.
     return comparable_key(expr, type);
+}
+
+std::string MysqlDialect::render_in_list(const std::string& expr, std::span<const std::string> items,
+                                         Type type, std::span<const Type> item_types, bool negated) const {
+    return in_list_by_equality(expr, items, type, item_types, negated);
+}
+
+std::string MysqlDialect::render_nullif(const std::string& left, const std::string& right, Type left_type,
+                                        Type right_type) const {
+    return nullif_by_equality(left, right, left_type, right_type);
 }
 
 std::string MysqlDialect::render_select_item(const std::string& expr, Type type) const {

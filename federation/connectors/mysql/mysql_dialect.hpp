@@ -6,7 +6,7 @@
 // Decisions, each repeated next to its code:
 // - strings: the session runs with NO_BACKSLASH_ESCAPES, so literals only double quotes, as
 //   PostgreSQL's standard_conforming_strings; LIKE names its escape character explicitly;
-// - text compares, sorts, LIKEs and aggregates under utf8mb4_nopad_bin (code point order ==
+// - text compares, sorts, groups, LIKEs and aggregates under utf8mb4_nopad_bin (code point order ==
 //   UTF-8 byte order == PostgreSQL's C collation, and no PAD SPACE);
 // - integer + - * are pushed: MySQL computes in BIGINT, so results agree wherever PostgreSQL
 //   does not raise "integer out of range"; an overflowing int2/int4 output column still fails
@@ -43,11 +43,11 @@ class MysqlDialect : public Dialect {
     bool supports_aggregate(std::string_view name, std::span<const Type> args, bool distinct) const override;
     bool supports_cast(Type from, Type to) const override;
     bool supports_order_by(Type type) const override;
+    bool supports_group_by(std::span<const Type> key_types) const override;
     bool supports_join(std::string_view kind) const override;
-    /// GROUP BY and DISTINCT compare with the column's (case-insensitive, PAD SPACE) collation,
-    /// and the interface does not say the key types: refused until it does (see report).
-    bool supports_group_by() const override { return false; }
-    bool supports_distinct() const override { return false; }
+    /// NaN, infinities, dates outside years 1-9999, intervals and over-long decimals have no
+    /// MySQL spelling.
+    bool supports_literal(const Value& value) const override;
 
     std::string render_operator(std::string_view op, const std::string& left, const std::string& right,
                                 Type left_type, Type right_type) const override;
@@ -57,23 +57,18 @@ class MysqlDialect : public Dialect {
     std::string render_aggregate(std::string_view name, std::span<const std::string> args,
                                  std::span<const Type> types, bool distinct, bool star) const override;
     std::string render_cast(const std::string& arg, Type from, Type to) const override;
-    /// Untyped: correct for every type supports_order_by() accepts (not text, not bool).
-    std::string render_order_item(const std::string& expr, bool descending, bool nulls_first) const override;
-
-    // --- Type-aware forms the Dialect interface does not have yet ---
-
-    /// Whether literal() can spell `value` exactly (NaN, infinities, BC dates, intervals cannot).
-    bool can_render_literal(const Value& value) const;
-    /// ORDER BY item for a key of `type`: text sorts in code point order, bool as false < true.
+    /// Text sorts in code point order, bool as false < true, NULLs where PostgreSQL puts them.
     std::string render_order_item(const std::string& expr, bool descending, bool nulls_first,
-                                  Type type) const;
-    /// A GROUP BY / DISTINCT key of `type` that groups as PostgreSQL does.
-    std::string render_group_key(const std::string& expr, Type type) const;
-    /// A column of the SELECT list whose value the connector will read as `type`: MySQL prints
-    /// FLOAT with 6 significant digits, so float4 values are selected as exact doubles.
-    std::string render_select_item(const std::string& expr, Type type) const;
-    /// Whether ORDER BY on `type` can be pushed through the typed render_order_item.
-    bool supports_order_by_typed(Type type) const;
+                                  Type type) const override;
+    /// Text grouped bytewise (not by the case-insensitive, PAD SPACE collation), bool by truth.
+    std::string render_group_key(const std::string& expr, Type type) const override;
+    /// MySQL prints FLOAT with 6 significant digits, so float4 values are selected as exact doubles.
+    std::string render_select_item(const std::string& expr, Type type) const override;
+    /// MySQL's IN and NULLIF compare with the collation: both go through render_operator("=").
+    std::string render_in_list(const std::string& expr, std::span<const std::string> items, Type type,
+                               std::span<const Type> item_types, bool negated) const override;
+    std::string render_nullif(const std::string& left, const std::string& right, Type left_type,
+                              Type right_type) const override;
 };
 
 /// The MySQL dialect, shared.

@@ -192,6 +192,24 @@ void drain_in_background(PgPool& pool, std::shared_ptr<bool> alive, asio::any_io
         asio::detached);
 }
 
+/// Brings a connection to the connector's settings (outside any transaction block).
+asio::awaitable<Result<void>> sync_settings(PgPool& pool, std::unique_ptr<PgConnection>& conn) {
+    std::string sync = session_sync_sql(*conn);
+    if (sync.empty()) {
+        co_return Result<void>();
+    }
+    auto synced = co_await conn->run_simple_query(sync);
+    if (!synced) {
+        const Error& cause = synced.error();
+        Error error = cause.sqlstate.rfind("08", 0) == 0 ? connection_lost(*conn, cause) : cause;
+        pool.discard(std::move(conn)); // some settings may have been applied, some not
+        co_return error;
+    }
+    conn->applied_settings = connector_settings();
+    conn->synced_state = kConnectorState;
+    co_return Result<void>();
+}
+
 /// One statement on one leased connection: sent with the extended protocol (one Parse, Bind,
 /// Execute, Sync), then its results read one message at a time as the caller asks.
 class PgStatement {
@@ -200,6 +218,15 @@ class PgStatement {
         : pool_(pool)
         , alive_(std::move(alive))
         , executor_(std::move(executor)) {}
+    /// A statement on a transaction's connection: it stays with the statement when it ends,
+    /// for take_connection() (a statement dropped before its end drains and pools it instead).
+    PgStatement(PgPool& pool, std::shared_ptr<bool> alive, asio::any_io_executor executor,
+                std::unique_ptr<PgConnection> pinned)
+        : pool_(pool)
+        , alive_(std::move(alive))
+        , executor_(std::move(executor))
+        , conn_(std::move(pinned))
+        , pinned_(true) {}
     PgStatement(const PgStatement&) = delete;
     PgStatement& operator=(const PgStatement&) = delete;
 
@@ -207,9 +234,16 @@ class PgStatement {
         if (!conn_) {
             return;
         }
+        if (finished_) {
+            pool_.discard(std::move(conn_)); // a pinned connection nobody took back
+            return;
+        }
         release_held();
         drain_in_background(pool_, alive_, executor_, std::move(conn_), !rows_done_);
     }
+
+    /// The pinned connection once the statement has ended (null if it was lost).
+    std::unique_ptr<PgConnection> take_connection() { return finished_ ? std::move(conn_) : nullptr; }
 
     /// Takes a connection, brings it to the connector's settings, sends `sql` and reads up to
     /// its BindComplete, so that parse and bind errors come back from here.
@@ -248,25 +282,23 @@ class PgStatement {
     bool rows_done_ = false; ///< CommandComplete or ErrorResponse seen: nothing left to cancel
     std::optional<Error> error_;
     std::string tag_;
+    bool pinned_ = false;
+    bool finished_ = false; ///< ReadyForQuery seen on a pinned connection
 };
 
 asio::awaitable<Result<void>> PgStatement::start(std::string_view sql) {
-    auto acquired = co_await pool_.acquire();
-    if (!acquired) {
-        co_return acquired.error();
-    }
-    conn_ = std::move(acquired.value());
-    std::string sync = session_sync_sql(*conn_);
-    if (!sync.empty()) {
-        auto synced = co_await conn_->run_simple_query(sync);
-        if (!synced) {
-            const Error& cause = synced.error();
-            Error error = cause.sqlstate.rfind("08", 0) == 0 ? connection_lost(*conn_, cause) : cause;
-            drop(); // some settings may have been applied, some not
-            co_return error;
+    if (!pinned_) {
+        auto acquired = co_await pool_.acquire();
+        if (!acquired) {
+            co_return acquired.error();
         }
-        conn_->applied_settings = connector_settings();
-        conn_->synced_state = kConnectorState;
+        conn_ = std::move(acquired.value());
+        auto synced = co_await sync_settings(pool_, conn_);
+        if (!synced) {
+            co_return synced.error();
+        }
+    } else if (!conn_) {
+        co_return Error::make("08003", "the transaction's connection is gone");
     }
 
     std::string out;
@@ -305,7 +337,7 @@ asio::awaitable<Result<void>> PgStatement::start(std::string_view sql) {
 
 asio::awaitable<Result<bool>> PgStatement::next_row(Fields& fields) {
     for (;;) {
-        if (!conn_) {
+        if (!conn_ || finished_) {
             co_return false; // already finished
         }
         auto step_result = co_await step(fields);
@@ -391,6 +423,10 @@ void PgStatement::finish(std::string_view ready_body) {
     auto status = protocol::parse_ready_for_query(ready_body);
     conn_->consume_message(ready_body);
     rows_done_ = true;
+    if (pinned_) {
+        finished_ = true; // the transaction takes its connection back
+        return;
+    }
     // Anything but idle (a statement that opened a transaction block) is not for the pool.
     if (status && status.value() == 'I') {
         pool_.release(std::move(conn_));
@@ -433,6 +469,166 @@ class PgRowStream : public RowStream {
     std::vector<Type> types_;
     Fields fields_;
     bool done_ = false;
+};
+
+/// Runs an INSERT/UPDATE/DELETE (or any statement) to its end: the row count and RETURNING rows.
+asio::awaitable<Result<CommandResult>> run_command(PgStatement& statement, std::string_view sql,
+                                                   const std::vector<Type>& returning_types) {
+    auto started = co_await statement.start(sql);
+    if (!started) {
+        co_return started.error();
+    }
+    CommandResult result;
+    Fields fields;
+    for (;;) {
+        auto more = co_await statement.next_row(fields);
+        if (!more) {
+            co_return more.error();
+        }
+        if (!more.value()) {
+            break;
+        }
+        if (returning_types.empty()) {
+            continue;
+        }
+        auto row = convert_row(fields, returning_types);
+        if (!row) {
+            co_return row.error();
+        }
+        result.returning.push_back(std::move(row.value()));
+    }
+    result.rows_affected = rows_from_tag(statement.tag());
+    co_return result;
+}
+
+/// A transaction block on one pinned connection: BEGIN ... COMMIT, or PREPARE TRANSACTION
+/// then COMMIT PREPARED for two-phase commit.
+class PgTransaction final : public Transaction {
+  public:
+    PgTransaction(PgPool& pool, std::shared_ptr<bool> alive, asio::any_io_executor executor, std::string service,
+                  std::unique_ptr<PgConnection> conn)
+        : pool_(pool)
+        , alive_(std::move(alive))
+        , executor_(std::move(executor))
+        , service_(std::move(service))
+        , conn_(std::move(conn)) {}
+
+    ~PgTransaction() override {
+        if (!conn_) {
+            return;
+        }
+        // Still open: roll back in the background (a prepared transaction would outlive the
+        // connection), then pool the connection. Once COMMIT was decided, only commit.
+        std::string sql = !prepared_   ? "ROLLBACK"
+                          : committing_ ? "COMMIT PREPARED '" + gid_ + "'"
+                                        : "ROLLBACK PREPARED '" + gid_ + "'";
+        asio::co_spawn(
+            executor_,
+            [&pool = pool_, alive = alive_, conn = std::move(conn_), sql]() mutable -> asio::awaitable<void> {
+                auto done = co_await conn->run_simple_query(sql);
+                if (*alive) {
+                    done ? pool.release(std::move(conn)) : pool.discard(std::move(conn));
+                }
+            },
+            asio::detached);
+    }
+
+    const std::string& service() const override { return service_; }
+
+    asio::awaitable<Result<std::vector<Row>>> query(std::string sql, std::vector<Type> types) override {
+        auto result = co_await run_pinned(sql, types);
+        if (!result) {
+            co_return result.error();
+        }
+        co_return std::move(result->returning);
+    }
+
+    asio::awaitable<Result<CommandResult>> execute(std::string sql, std::vector<Type> returning_types) override {
+        co_return co_await run_pinned(sql, returning_types);
+    }
+
+    bool can_prepare() const override { return true; }
+
+    asio::awaitable<Result<void>> prepare() override {
+        gid_ = new_transaction_id();
+        std::string sql = "PREPARE TRANSACTION '" + gid_ + "'";
+        auto done = co_await control(sql);
+        if (!done) {
+            Error e = done.error();
+            // PostgreSQL rolls the transaction back when PREPARE TRANSACTION fails.
+            finish(e.sqlstate.rfind("08", 0) != 0);
+            if (e.sqlstate == "55000") {
+                e.message = "service \"" + service_ + "\" cannot take part in a two-phase commit: " + e.message;
+                e.hint = "Set max_prepared_transactions to a value above zero on that PostgreSQL server.";
+            }
+            co_return e;
+        }
+        prepared_ = true;
+        co_return Result<void>();
+    }
+
+    asio::awaitable<Result<void>> commit() override {
+        committing_ = true;
+        std::string sql = prepared_ ? "COMMIT PREPARED '" + gid_ + "'" : std::string("COMMIT");
+        auto done = co_await control(sql);
+        if (!done) {
+            co_return done.error(); // a prepared transaction stays for the destructor to roll back
+        }
+        finish(true);
+        co_return Result<void>();
+    }
+
+    asio::awaitable<Result<void>> rollback() override {
+        std::string sql = prepared_ ? "ROLLBACK PREPARED '" + gid_ + "'" : std::string("ROLLBACK");
+        auto done = co_await control(sql);
+        if (!done) {
+            co_return done.error();
+        }
+        finish(true);
+        co_return Result<void>();
+    }
+
+  private:
+    asio::awaitable<Result<CommandResult>> run_pinned(std::string_view sql, const std::vector<Type>& types) {
+        if (!conn_) {
+            co_return Error::make("08003", "the transaction on service \"" + service_ + "\" has lost its connection");
+        }
+        PgStatement statement(pool_, alive_, executor_, std::move(conn_));
+        auto result = co_await run_command(statement, sql, types);
+        conn_ = statement.take_connection();
+        co_return result;
+    }
+
+    /// BEGIN, COMMIT and the like on the pinned connection; a lost connection is dropped.
+    asio::awaitable<Result<void>> control(const std::string& sql) {
+        if (!conn_) {
+            co_return Error::make("08003", "the transaction on service \"" + service_ + "\" has lost its connection");
+        }
+        auto done = co_await conn_->run_simple_query(sql);
+        if (!done && done.error().sqlstate.rfind("08", 0) == 0) {
+            Error e = connection_lost(*conn_, done.error());
+            pool_.discard(std::move(conn_));
+            co_return e;
+        }
+        co_return done;
+    }
+
+    /// The transaction has ended: its connection goes back to the pool (or is closed).
+    void finish(bool reusable) {
+        if (conn_) {
+            reusable ? pool_.release(std::move(conn_)) : pool_.discard(std::move(conn_));
+        }
+        prepared_ = false;
+    }
+
+    PgPool& pool_;
+    std::shared_ptr<bool> alive_;
+    asio::any_io_executor executor_;
+    std::string service_;
+    std::unique_ptr<PgConnection> conn_; ///< null once committed, rolled back or lost
+    std::string gid_;
+    bool prepared_ = false;
+    bool committing_ = false; ///< commit() was called: a prepared transaction may only commit now
 };
 
 /// One row per column (one with NULL columns for a table without any), in table order.
@@ -536,31 +732,29 @@ asio::awaitable<Result<CommandResult>> PgConnector::execute(std::string sql,
                                                             std::vector<Type> returning_types) {
     auto executor = co_await asio::this_coro::executor;
     PgStatement statement(pool_, alive_, executor);
-    auto started = co_await statement.start(sql);
-    if (!started) {
-        co_return started.error();
+    co_return co_await run_command(statement, sql, returning_types);
+}
+
+asio::awaitable<Result<std::unique_ptr<Transaction>>> PgConnector::begin_transaction(bool) {
+    auto executor = co_await asio::this_coro::executor;
+    auto acquired = co_await pool_.acquire();
+    if (!acquired) {
+        co_return acquired.error();
     }
-    CommandResult result;
-    Fields fields;
-    for (;;) {
-        auto more = co_await statement.next_row(fields);
-        if (!more) {
-            co_return more.error();
-        }
-        if (!more.value()) {
-            break;
-        }
-        if (returning_types.empty()) {
-            continue;
-        }
-        auto row = convert_row(fields, returning_types);
-        if (!row) {
-            co_return row.error();
-        }
-        result.returning.push_back(std::move(row.value()));
+    std::unique_ptr<PgConnection> conn = std::move(acquired.value());
+    // Settings first: SET inside the block would be undone by a rollback.
+    auto synced = co_await sync_settings(pool_, conn);
+    if (!synced) {
+        co_return synced.error();
     }
-    result.rows_affected = rows_from_tag(statement.tag());
-    co_return result;
+    auto begun = co_await conn->run_simple_query("BEGIN");
+    if (!begun) {
+        Error e = begun.error().sqlstate.rfind("08", 0) == 0 ? connection_lost(*conn, begun.error()) : begun.error();
+        pool_.discard(std::move(conn));
+        co_return e;
+    }
+    co_return std::unique_ptr<Transaction>(
+        std::make_unique<PgTransaction>(pool_, alive_, executor, service_, std::move(conn)));
 }
 
 } // namespace nectar::federation

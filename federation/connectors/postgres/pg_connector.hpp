@@ -32,6 +32,8 @@ class PgConnector : public Connector {
                                                                      std::vector<Type> types) override;
     boost::asio::awaitable<Result<CommandResult>> execute(std::string sql,
                                                           std::vector<Type> returning_types) override;
+    /// BEGIN on a pooled connection; prepare() is PREPARE TRANSACTION (max_prepared_transactions > 0).
+    boost::asio::awaitable<Result<std::unique_ptr<Transaction>>> begin_transaction(bool two_phase) override;
 
   private:
     PgPool& pool_;

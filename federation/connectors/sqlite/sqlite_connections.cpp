@@ -181,12 +181,20 @@ Result<OpenStatement> prepare_statement(const std::shared_ptr<SqliteConnections>
         return conn.error();
     }
     Lease lease(connections, std::move(*conn));
+    auto stmt = prepare_on(lease.get(), sql);
+    if (!stmt) {
+        return stmt.error();
+    }
+    return OpenStatement{std::move(lease), std::move(*stmt)};
+}
+
+Result<StatementPtr> prepare_on(sqlite3* db, std::string_view sql) {
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
-    int rc = sqlite3_prepare_v2(lease.get(), sql.data(), static_cast<int>(sql.size()), &raw, &tail);
+    int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
     StatementPtr stmt(raw);
     if (rc != SQLITE_OK) {
-        return sqlite_error(lease.get(), rc);
+        return sqlite_error(db, rc);
     }
     if (!stmt) {
         return Error::make("42601", "empty statement sent to SQLite");
@@ -196,13 +204,13 @@ Result<OpenStatement> prepare_statement(const std::shared_ptr<SqliteConnections>
     const char* end = sql.data() + sql.size();
     while (tail != nullptr && tail < end) {
         sqlite3_stmt* next = nullptr;
-        rc = sqlite3_prepare_v2(lease.get(), tail, static_cast<int>(end - tail), &next, &tail);
+        rc = sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &next, &tail);
         StatementPtr extra(next);
         if (rc != SQLITE_OK || extra) {
             return Error::make("42601", "cannot insert multiple commands into a prepared statement");
         }
     }
-    return OpenStatement{std::move(lease), std::move(stmt)};
+    return stmt;
 }
 
 } // namespace nectar::federation

@@ -99,6 +99,9 @@ struct OpenStatement {
 Result<OpenStatement> prepare_statement(const std::shared_ptr<SqliteConnections>& connections,
                                         std::string_view sql);
 
+/// Prepares `sql` on a connection the caller holds (one statement: trailing SQL → 42601).
+Result<StatementPtr> prepare_on(sqlite3* db, std::string_view sql);
+
 /// Runs `work()` (returning Result<T>) on `pool`; the awaiting coroutine resumes on its own
 /// executor, because the completion is posted to the handler's associated executor.
 /// `work` is taken by reference: pass a named lambda, as g++ 12 may destroy a temporary

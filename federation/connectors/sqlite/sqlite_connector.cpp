@@ -260,14 +260,14 @@ Result<std::vector<TableInfo>> discover_tables(sqlite3* db) {
     return tables;
 }
 
-Result<CommandResult> run_command(const std::shared_ptr<SqliteConnections>& connections,
-                                  const std::string& sql, const std::vector<Type>& returning_types) {
-    auto open = prepare_statement(connections, sql);
-    if (!open) {
-        return open.error();
+/// One statement on a connection the caller holds: its row count and RETURNING rows.
+Result<CommandResult> run_command_on(sqlite3* db, const std::string& sql, const std::vector<Type>& returning_types) {
+    auto prepared = prepare_on(db, sql);
+    if (!prepared) {
+        return prepared.error();
     }
-    sqlite3* db = open->lease.get();
-    sqlite3_stmt* stmt = open->stmt.get();
+    StatementPtr owned = std::move(*prepared);
+    sqlite3_stmt* stmt = owned.get();
     ResultColumns columns;
     if (!returning_types.empty()) {
         auto described = describe_columns(stmt, returning_types);
@@ -286,7 +286,7 @@ Result<CommandResult> run_command(const std::shared_ptr<SqliteConnections>& conn
         }
     }
     auto fail = [&](Error e) {
-        open->stmt.reset();
+        owned.reset();
         if (guarded) {
             sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
         }
@@ -316,7 +316,7 @@ Result<CommandResult> run_command(const std::shared_ptr<SqliteConnections>& conn
         result.rows_affected = sqlite3_changes64(db);
     }
     if (guarded) {
-        open->stmt.reset();
+        owned.reset();
         rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
         if (rc != SQLITE_OK) {
             return fail(sqlite_error(db, rc));
@@ -324,6 +324,120 @@ Result<CommandResult> run_command(const std::shared_ptr<SqliteConnections>& conn
     }
     return result;
 }
+
+Result<CommandResult> run_command(const std::shared_ptr<SqliteConnections>& connections,
+                                  const std::string& sql, const std::vector<Type>& returning_types) {
+    auto conn = connections->acquire();
+    if (!conn) {
+        return conn.error();
+    }
+    Lease lease(connections, std::move(*conn));
+    return run_command_on(lease.get(), sql, returning_types);
+}
+
+/// Runs a transaction-control statement (BEGIN IMMEDIATE, COMMIT, ROLLBACK).
+Result<void> exec_on(sqlite3* db, const char* sql) {
+    int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+        return sqlite_error(db, rc);
+    }
+    return Result<void>();
+}
+
+/// BEGIN IMMEDIATE ... COMMIT on one held connection. SQLite has no two-phase commit.
+class SqliteTransaction final : public Transaction {
+  public:
+    SqliteTransaction(asio::thread_pool& pool, std::string service, Lease lease)
+        : pool_(pool)
+        , service_(std::move(service))
+        , lease_(std::move(lease)) {}
+
+    ~SqliteTransaction() override {
+        if (!lease_) {
+            return;
+        }
+        // Still open: roll back on the pool (it may wait for the file lock), then give it back.
+        asio::post(pool_, [lease = std::move(*lease_)]() { exec_on(lease.get(), "ROLLBACK"); });
+    }
+
+    const std::string& service() const override { return service_; }
+
+    asio::awaitable<Result<std::vector<Row>>> query(std::string sql, std::vector<Type> types) override {
+        auto work = [&]() -> Result<std::vector<Row>> {
+            if (!lease_) {
+                return ended();
+            }
+            auto stmt = prepare_on(lease_->get(), sql);
+            if (!stmt) {
+                return stmt.error();
+            }
+            auto columns = describe_columns(stmt->get(), types);
+            if (!columns) {
+                return columns.error();
+            }
+            std::vector<Row> rows;
+            int rc = SQLITE_OK;
+            while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+                auto row = read_row(stmt->get(), types, *columns);
+                if (!row) {
+                    return row.error();
+                }
+                rows.push_back(std::move(*row));
+            }
+            if (rc != SQLITE_DONE) {
+                return sqlite_error(lease_->get(), rc);
+            }
+            return rows;
+        };
+        auto rows = co_await run_blocking<std::vector<Row>>(pool_, work);
+        co_return rows;
+    }
+
+    asio::awaitable<Result<CommandResult>> execute(std::string sql, std::vector<Type> returning_types) override {
+        auto work = [&]() -> Result<CommandResult> {
+            if (!lease_) {
+                return ended();
+            }
+            return run_command_on(lease_->get(), sql, returning_types);
+        };
+        auto result = co_await run_blocking<CommandResult>(pool_, work);
+        co_return result;
+    }
+
+    bool can_prepare() const override { return false; }
+
+    asio::awaitable<Result<void>> prepare() override {
+        co_return Error::make("0A000", "SQLite service \"" + service_ + "\" cannot take part in a two-phase commit");
+    }
+
+    asio::awaitable<Result<void>> commit() override { co_return co_await end("COMMIT"); }
+    asio::awaitable<Result<void>> rollback() override { co_return co_await end("ROLLBACK"); }
+
+  private:
+    Error ended() const {
+        return Error::make("25000", "the transaction on service \"" + service_ + "\" has already ended");
+    }
+
+    asio::awaitable<Result<void>> end(const char* sql) {
+        auto work = [&]() -> Result<void> {
+            if (!lease_) {
+                return ended();
+            }
+            auto done = exec_on(lease_->get(), sql);
+            if (!done && sqlite3_get_autocommit(lease_->get()) == 0) {
+                exec_on(lease_->get(), "ROLLBACK"); // a COMMIT that failed (busy) leaves nothing open
+            }
+            lease_.reset(); // gives the connection back
+            return done;
+        };
+        auto done = co_await run_blocking<void>(pool_, work);
+        co_return done;
+    }
+
+    asio::thread_pool& pool_;
+    std::string service_;
+    std::optional<Lease> lease_; ///< empty once committed or rolled back
+};
 
 SqliteOptions options_from(const ServiceSpec& spec) {
     SqliteOptions options;
@@ -407,6 +521,30 @@ asio::awaitable<Result<std::unique_ptr<RowStream>>> SqliteConnector::query(std::
     std::unique_ptr<RowStream> stream = std::make_unique<SqliteRowStream>(
         pool_, std::move(started->open), std::move(types), std::move(started->columns));
     co_return stream;
+}
+
+asio::awaitable<Result<std::unique_ptr<Transaction>>> SqliteConnector::begin_transaction(bool) {
+    auto connections = connections_;
+    auto work = [&]() -> Result<std::optional<Lease>> {
+        auto conn = connections->acquire();
+        if (!conn) {
+            return conn.error();
+        }
+        std::optional<Lease> lease;
+        lease.emplace(connections, std::move(*conn));
+        // IMMEDIATE takes the write lock now, so a later statement cannot fail on a lock upgrade.
+        auto begun = exec_on(lease->get(), "BEGIN IMMEDIATE");
+        if (!begun) {
+            return begun.error();
+        }
+        return lease;
+    };
+    auto lease = co_await run_blocking<std::optional<Lease>>(pool_, work);
+    if (!lease) {
+        co_return lease.error();
+    }
+    co_return std::unique_ptr<Transaction>(
+        std::make_unique<SqliteTransaction>(pool_, service_, std::move(**lease)));
 }
 
 asio::awaitable<Result<CommandResult>> SqliteConnector::execute(std::string sql,

@@ -48,6 +48,8 @@ class SqliteConnector : public Connector {
     /// rows the INSERT/UPDATE/DELETE itself changed (not its triggers'), as PostgreSQL does.
     boost::asio::awaitable<Result<CommandResult>> execute(std::string sql,
                                                           std::vector<Type> returning_types) override;
+    /// BEGIN IMMEDIATE on a connection of its own; no two-phase commit (prepare() is 0A000).
+    boost::asio::awaitable<Result<std::unique_ptr<Transaction>>> begin_transaction(bool two_phase) override;
 
   private:
     std::string service_;

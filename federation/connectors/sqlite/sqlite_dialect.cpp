@@ -1,11 +1,10 @@
 #include "federation/connectors/sqlite/sqlite_dialect.hpp"
 
-#include <sqlite3.h>
-
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
+#include <sqlite3.h>
 
 // Every decision below assumes a column's values have the storage class its declared type
 // implies (integers in INTEGER columns, ISO text in DATE columns...): a value that does not is
@@ -74,6 +73,36 @@ std::string truth(const std::string& x) {
     return "(" + x + " <> 0)";
 }
 
+/// Text compared bytewise whatever collation its column declares (COLLATE binds tightest).
+std::string binary(const std::string& x) {
+    static constexpr std::string_view kCollate = " COLLATE BINARY";
+    // A group key sorted again (GROUP BY x ORDER BY x) already is one.
+    if (x.size() > kCollate.size() && x.compare(x.size() - kCollate.size(), kCollate.size(), kCollate) == 0) {
+        return x;
+    }
+    return x + std::string(kCollate);
+}
+
+/// The expression a value of `type` is compared, sorted and grouped through.
+std::string comparable_key(const std::string& x, Type type) {
+    if (is_text(type)) {
+        return binary(x);
+    }
+    return type == Type::Bool ? truth(x) : x;
+}
+
+/// Significant digits of canonical numeric text ("-0.0120" → 2, "100.5" → 4).
+size_t significant_digits(std::string_view text) {
+    size_t first = text.find_first_of("123456789");
+    size_t last = text.find_last_of("123456789");
+    if (first == std::string_view::npos) {
+        return 0;
+    }
+    size_t digits = last - first + 1;
+    size_t point = text.find('.');
+    return point != std::string_view::npos && point > first && point < last ? digits - 1 : digits;
+}
+
 std::string quote_string(std::string_view text) {
     std::string out = "'";
     for (char c : text) {
@@ -87,7 +116,7 @@ std::string quote_string(std::string_view text) {
 }
 
 std::string float_literal(double value) {
-    // SQLite reads 9e999 as +Infinity; it has no NaN at all (it stores NaN as NULL itself).
+    // SQLite reads 9e999 as +Infinity; it has no NaN (supports_literal refuses it).
     if (std::isnan(value)) {
         return "NULL";
     }
@@ -144,7 +173,8 @@ std::string SqliteDialect::literal(const Value& value) const {
     case Type::Float8:
         return float_literal(value.as_float());
     case Type::Numeric: {
-        // A numeric column holds the nearest double; a bare decimal reads as the same double.
+        // A numeric column holds the nearest double; a bare decimal reads as the same double
+        // (supports_literal refuses NaN and decimals past 15 significant digits).
         const std::string& text = value.as_string();
         if (text == "NaN") {
             return "NULL";
@@ -169,6 +199,23 @@ std::string SqliteDialect::literal(const Value& value) const {
         return quote_string(value.as_string());
     }
     return quote_string(value.as_string());
+}
+
+bool SqliteDialect::supports_literal(const Value& value) const {
+    if (value.is_null()) {
+        return true;
+    }
+    switch (value.type()) {
+    case Type::Float4:
+    case Type::Float8:
+        return !std::isnan(value.as_float()); // NaN would be NULL in SQLite
+    case Type::Numeric:
+        // A decimal of up to 15 significant digits is told apart from its neighbours as a
+        // double; a longer one could equal a stored value PostgreSQL finds different.
+        return value.as_string() != "NaN" && significant_digits(value.as_string()) <= 15;
+    default:
+        return true;
+    }
 }
 
 std::string SqliteDialect::limit_offset(std::optional<int64_t> limit, int64_t offset) const {
@@ -281,6 +328,16 @@ bool SqliteDialect::supports_order_by(Type type) const {
            type == Type::Bool;
 }
 
+bool SqliteDialect::supports_group_by(std::span<const Type> key_types) const {
+    // Keys are grouped by the equality comparable() vouches for (through comparable_key).
+    for (Type t : key_types) {
+        if (!supports_order_by(t)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool SqliteDialect::supports_join(std::string_view kind) const {
     // RIGHT and FULL OUTER JOIN arrived in SQLite 3.39.
     if (kind == "right" || kind == "full") {
@@ -291,8 +348,11 @@ bool SqliteDialect::supports_join(std::string_view kind) const {
 
 std::string SqliteDialect::render_operator(std::string_view op, const std::string& left,
                                            const std::string& right, Type left_type, Type right_type) const {
+    // Comparisons see booleans as truth values and text bytewise; the left operand's explicit
+    // collation is the one SQLite applies.
     bool booleans = left_type == Type::Bool && right_type == Type::Bool && is_comparison(op);
-    const std::string l = booleans ? truth(left) : left;
+    bool texts = is_text(left_type) && is_text(right_type) && is_comparison(op);
+    const std::string l = booleans ? truth(left) : texts ? binary(left) : left;
     const std::string r = booleans ? truth(right) : right;
     if (op == "IS DISTINCT FROM") {
         return "(" + l + " IS NOT " + r + ")";
@@ -337,7 +397,11 @@ std::string SqliteDialect::render_function(std::string_view name, std::span<cons
 
 std::string SqliteDialect::render_aggregate(std::string_view name, std::span<const std::string> args,
                                             std::span<const Type> types, bool distinct, bool star) const {
-    // count(*), count(DISTINCT x), min and max are spelled as in PostgreSQL.
+    // count(*), count(DISTINCT x), min and max are spelled as in PostgreSQL, text compared bytewise.
+    if (!star && args.size() == 1 && types.size() == 1 && is_text(types[0])) {
+        std::string key = binary(args[0]);
+        return Dialect::render_aggregate(name, std::span<const std::string>(&key, 1), types, distinct, star);
+    }
     return Dialect::render_aggregate(name, args, types, distinct, star);
 }
 
@@ -350,6 +414,27 @@ std::string SqliteDialect::render_cast(const std::string& arg, Type from, Type t
     }
     // Integer widening and text → text: SQLite's values already are what PostgreSQL's cast gives.
     return arg;
+}
+
+std::string SqliteDialect::render_order_item(const std::string& expr, bool descending, bool nulls_first,
+                                             Type type) const {
+    // NULLS FIRST/LAST exist since SQLite 3.30; PostgreSQL's default placement differs from SQLite's.
+    return Dialect::render_order_item(comparable_key(expr, type), descending, nulls_first, type);
+}
+
+std::string SqliteDialect::render_group_key(const std::string& expr, Type type) const {
+    // The COLLATE BINARY text is the same value; a truth value is 0/1, which reads as the bool.
+    return comparable_key(expr, type);
+}
+
+std::string SqliteDialect::render_in_list(const std::string& expr, std::span<const std::string> items,
+                                          Type type, std::span<const Type> item_types, bool negated) const {
+    return in_list_by_equality(expr, items, type, item_types, negated);
+}
+
+std::string SqliteDialect::render_nullif(const std::string& left, const std::string& right, Type left_type,
+                                         Type right_type) const {
+    return nullif_by_equality(left, right, left_type, right_type);
 }
 
 const SqliteDialect& sqlite_dialect() {

@@ -6,6 +6,9 @@
 //
 // The connections this dialect's SQL runs on must have `PRAGMA case_sensitive_like = ON`
 // (SqliteConnector sets it): that is what makes SQLite's LIKE case-sensitive like PostgreSQL's.
+// Text is compared, sorted and grouped with an explicit COLLATE BINARY (bytewise: PostgreSQL's
+// "C" collation), so that a column declared COLLATE NOCASE or RTRIM still compares as in
+// PostgreSQL; booleans are compared, sorted and grouped by truth value (any non-zero is true).
 
 #include "federation/connectors/dialect.hpp"
 
@@ -24,7 +27,10 @@ class SqliteDialect : public Dialect {
     bool supports_aggregate(std::string_view name, std::span<const Type> args, bool distinct) const override;
     bool supports_cast(Type from, Type to) const override;
     bool supports_order_by(Type type) const override;
+    bool supports_group_by(std::span<const Type> key_types) const override;
     bool supports_join(std::string_view kind) const override;
+    /// SQLite has no NaN, and holds decimals as doubles (15 significant digits).
+    bool supports_literal(const Value& value) const override;
 
     std::string render_operator(std::string_view op, const std::string& left, const std::string& right,
                                 Type left_type, Type right_type) const override;
@@ -34,6 +40,15 @@ class SqliteDialect : public Dialect {
     std::string render_aggregate(std::string_view name, std::span<const std::string> args,
                                  std::span<const Type> types, bool distinct, bool star) const override;
     std::string render_cast(const std::string& arg, Type from, Type to) const override;
+    std::string render_order_item(const std::string& expr, bool descending, bool nulls_first,
+                                  Type type) const override;
+    std::string render_group_key(const std::string& expr, Type type) const override;
+    /// SQLite's IN and NULLIF use the left operand's collation and no truth test: both go
+    /// through render_operator("=").
+    std::string render_in_list(const std::string& expr, std::span<const std::string> items, Type type,
+                               std::span<const Type> item_types, bool negated) const override;
+    std::string render_nullif(const std::string& left, const std::string& right, Type left_type,
+                              Type right_type) const override;
 };
 
 /// SQLite's dialect, shared by every SQLite connector.

@@ -129,9 +129,10 @@ TEST_CASE("postgres dialect: PostgreSQL computes everything the engine models") 
     CHECK(pg().supports_join("full"));
     CHECK(pg().supports_join("left"));
     CHECK_FALSE(pg().supports_join("lateral-sideways"));
-    CHECK(pg().supports_group_by());
-    CHECK(pg().supports_distinct());
+    std::vector<Type> keys{Type::Text, Type::Bool, Type::Json};
+    CHECK(pg().supports_group_by(keys));
     CHECK(pg().supports_limit());
+    CHECK(pg().supports_literal(Value::float8(std::nan(""))));
 }
 
 TEST_CASE("postgres dialect: operators are parenthesized, LIKE family spelled out") {
@@ -191,8 +192,18 @@ TEST_CASE("postgres dialect: aggregates, casts and ORDER BY items") {
     CHECK(pg().render_cast("x", Type::Text, Type::Int4) == "CAST(x AS integer)");
     CHECK(pg().render_cast("x", Type::Text, Type::Timestamp) == "CAST(x AS timestamp without time zone)");
     CHECK(pg().render_cast("x", Type::Int4, Type::Float8) == "CAST(x AS double precision)");
-    CHECK(pg().render_order_item("x", false, false) == "x ASC NULLS LAST");
-    CHECK(pg().render_order_item("x", true, true) == "x DESC NULLS FIRST");
-    CHECK(pg().render_order_item("x", false, true) == "x ASC NULLS FIRST");
-    CHECK(pg().render_order_item("x", true, false) == "x DESC NULLS LAST");
+    CHECK(pg().render_order_item("x", false, false, Type::Text) == "x ASC NULLS LAST");
+    CHECK(pg().render_order_item("x", true, true, Type::Int4) == "x DESC NULLS FIRST");
+    CHECK(pg().render_order_item("x", false, true, Type::Bool) == "x ASC NULLS FIRST");
+    CHECK(pg().render_order_item("x", true, false, Type::Date) == "x DESC NULLS LAST");
+}
+
+TEST_CASE("postgres dialect: group keys, select items, IN lists and NULLIF are PostgreSQL's own") {
+    CHECK(pg().render_group_key("x", Type::Text) == "x");
+    CHECK(pg().render_select_item("x", Type::Float4) == "x");
+    std::vector<std::string> items{"'a'", "'b'"};
+    std::vector<Type> types{Type::Text, Type::Text};
+    CHECK(pg().render_in_list("x", items, Type::Text, types, false) == "(x IN ('a', 'b'))");
+    CHECK(pg().render_in_list("x", items, Type::Text, types, true) == "(x NOT IN ('a', 'b'))");
+    CHECK(pg().render_nullif("x", "'a'", Type::Text, Type::Text) == "NULLIF(x, 'a')");
 }

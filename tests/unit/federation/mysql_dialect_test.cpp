@@ -104,9 +104,42 @@ std::string fn(const Dialect& d, std::string_view name, std::vector<std::string>
 
 std::string order(const Dialect& d, const std::string& e, bool desc, bool nulls_first, Type t) {
     if (is_mysql(d)) {
-        return static_cast<const MysqlDialect&>(d).render_order_item(e, desc, nulls_first, t);
+        INFO("ORDER BY of type " << type_name(t));
+        CHECK(d.supports_order_by(t));
     }
-    return d.render_order_item(e, desc, nulls_first);
+    return d.render_order_item(e, desc, nulls_first, t);
+}
+
+/// SELECT <key>, count(*) FROM dt GROUP BY <key> ORDER BY <key>, the key rendered as a group key.
+std::string grouped(const Dialect& d, const char* column, Type t) {
+    if (is_mysql(d)) {
+        std::vector<Type> keys{t};
+        CHECK(d.supports_group_by(keys));
+    }
+    std::string key = d.render_group_key(d.quote_identifier(column), t);
+    return "SELECT " + key + ", " + d.render_aggregate("count", {}, {}, false, true) + " FROM " +
+           d.qualified_table("", "dt") + " GROUP BY " + key + " ORDER BY " + order(d, key, false, false, t);
+}
+
+/// SELECT DISTINCT <key> FROM dt ORDER BY <key>.
+std::string distinct(const Dialect& d, const char* column, Type t) {
+    std::string key = d.render_group_key(d.quote_identifier(column), t);
+    return "SELECT DISTINCT " + key + " FROM " + d.qualified_table("", "dt") + " ORDER BY " +
+           order(d, key, true, false, t);
+}
+
+/// <column> [NOT] IN (values), through the dialect's IN.
+std::string in_list(const Dialect& d, const char* column, Type t, std::vector<Value> values, bool negated) {
+    std::vector<std::string> items;
+    std::vector<Type> types;
+    for (const Value& v : values) {
+        items.push_back(d.literal(v));
+        types.push_back(v.type());
+        if (is_mysql(d)) {
+            CHECK(d.supports_literal(v));
+        }
+    }
+    return d.render_in_list(d.quote_identifier(column), items, t, types, negated);
 }
 
 /// SELECT id, <expr> FROM dt [WHERE ...] ORDER BY id
@@ -314,17 +347,56 @@ std::vector<DialectCase> dialect_cases() {
         {"ORDER BY float DESC NULLS LAST, date",
          [](const Dialect& d) {
              return "SELECT " + c(d, "id") + " FROM " + d.qualified_table("", "dt") + " ORDER BY " +
-                    d.render_order_item(c(d, "f"), true, false) + ", " +
-                    d.render_order_item(c(d, "d"), false, false);
+                    order(d, c(d, "f"), true, false, T::Float8) + ", " +
+                    order(d, c(d, "d"), false, false, T::Date);
          },
          {T::Int4}},
         {"ORDER BY int DESC (NULLS FIRST), id",
          [](const Dialect& d) {
              return "SELECT " + c(d, "id") + " FROM " + d.qualified_table("", "dt") + " ORDER BY " +
-                    d.render_order_item(c(d, "a"), true, true) + ", " +
-                    d.render_order_item(c(d, "id"), false, false);
+                    order(d, c(d, "a"), true, true, T::Int4) + ", " +
+                    order(d, c(d, "id"), false, false, T::Int4);
          },
          {T::Int4}},
+        {"ORDER BY bool DESC, id",
+         [](const Dialect& d) {
+             return "SELECT " + c(d, "id") + " FROM " + d.qualified_table("", "dt") + " ORDER BY " +
+                    order(d, c(d, "flag"), true, false, T::Bool) + ", " +
+                    order(d, c(d, "id"), false, false, T::Int4);
+         },
+         {T::Int4}},
+        {"GROUP BY text", [](const Dialect& d) { return grouped(d, "t", T::Text); }, {T::Text, T::Int8}},
+        {"GROUP BY bool", [](const Dialect& d) { return grouped(d, "flag", T::Bool); }, {T::Bool, T::Int8}},
+        {"GROUP BY date", [](const Dialect& d) { return grouped(d, "d", T::Date); }, {T::Date, T::Int8}},
+        {"DISTINCT text", [](const Dialect& d) { return distinct(d, "t", T::Text); }, {T::Text}},
+        {"DISTINCT bool", [](const Dialect& d) { return distinct(d, "flag", T::Bool); }, {T::Bool}},
+        {"text IN",
+         [](const Dialect& d) {
+             return ids_where(
+                 d, in_list(d, "t", T::Text, {Value::text("a"), Value::text("B"), Value::text("é")}, false));
+         },
+         {T::Int4}},
+        {"text NOT IN",
+         [](const Dialect& d) {
+             return ids_where(d, in_list(d, "t", T::Text, {Value::text("a"), Value::text("b")}, true));
+         },
+         {T::Int4}},
+        {"text NOT IN with NULL",
+         [](const Dialect& d) {
+             return ids_where(d, in_list(d, "t", T::Text, {Value::text("a"), Value::null(T::Text)}, true));
+         },
+         {T::Int4}},
+        {"bool IN, int NOT IN",
+         [](const Dialect& d) {
+             return per_row(d, in_list(d, "flag", T::Bool, {Value::boolean(true)}, false) + ", " +
+                                   in_list(d, "a", T::Int4, {Value::int4(7), Value::int4(-7)}, true));
+         },
+         {T::Int4, T::Bool, T::Bool}},
+        {"NULLIF text",
+         [](const Dialect& d) {
+             return per_row(d, d.render_nullif(c(d, "t"), d.literal(Value::text("a")), T::Text, T::Text));
+         },
+         {T::Int4, T::Text}},
         {"LIMIT OFFSET",
          [](const Dialect& d) {
              return "SELECT " + c(d, "id") + " FROM " + d.qualified_table("", "dt") + " ORDER BY " +

@@ -58,9 +58,12 @@ inline ServiceSpec spec_for(const std::string& path, int max_connections = 20) {
     return spec;
 }
 
-/// Runs a coroutine to completion on a fresh io_context (on this thread) and returns its value.
+/// Runs a coroutine to completion on this thread's io_context and returns its value. The
+/// io_context lives on: a pool thread may still be leaving post() when run() returns, so
+/// destroying the io_context right away would race with it.
 template <typename T> T run(std::function<asio::awaitable<T>()> body) {
-    asio::io_context io;
+    static asio::io_context io;
+    io.restart();
     std::optional<T> out;
     std::exception_ptr failure;
     asio::co_spawn(

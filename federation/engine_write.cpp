@@ -1,0 +1,702 @@
+// INSERT / UPDATE / DELETE rendered into the target service's dialect and run inside a pinned
+// backend transaction; RETURNING is computed by Nectar over the written rows, which the backend
+// returns whole (MariaDB's UPDATE, which cannot, is emulated by primary key).
+#include "federation/engine_write.hpp"
+
+#include "federation/engine.hpp"
+#include "federation/exec/executor.hpp"
+#include "federation/plan/planner.hpp"
+#include "federation/plan/sql_render.hpp"
+#include "federation/sql/binder_write.hpp"
+#include "federation/sql/parse_tree.hpp"
+
+#include <cctype>
+#include <chrono>
+
+namespace nectar::federation {
+
+namespace {
+
+/// Rows per INSERT statement when rows come from a query or a long VALUES list.
+constexpr size_t kInsertBatchRows = 500;
+
+int64_t now_micros_since_2000() {
+    using namespace std::chrono;
+    constexpr int64_t kUnixTo2000 = 946'684'800LL * 1'000'000LL;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() - kUnixTo2000;
+}
+
+bool is_operator_name(std::string_view name) {
+    bool symbolic = !name.empty() && !std::isalpha(static_cast<unsigned char>(name[0])) && name[0] != '_';
+    return symbolic || name == "~~" || name == "~~*" || name == "!~~" || name == "!~~*";
+}
+
+/// An expression over the target table's columns in the target's SQL, columns named bare (as
+/// UPDATE and DELETE need them). Mirrors sql_render's expressions, through the same Dialect calls.
+std::string expr_sql(const Expr& e, const Dialect& d, const std::vector<ColumnInfo>& columns) {
+    auto sql = [&](const ExprPtr& a) { return expr_sql(*a, d, columns); };
+    std::vector<std::string> args;
+    std::vector<Type> types;
+    for (const ExprPtr& a : e.args) {
+        args.push_back(sql(a));
+        types.push_back(a->type);
+    }
+    auto joined = [&](size_t from, const char* separator) {
+        std::string s;
+        for (size_t i = from; i < args.size(); ++i) {
+            s += (i > from ? separator : "") + args[i];
+        }
+        return s;
+    };
+    switch (e.kind) {
+    case Expr::Kind::Column:
+        return d.quote_identifier(columns.at(e.column).name);
+    case Expr::Kind::Const:
+        return d.literal(e.value);
+    case Expr::Kind::Call:
+        if (is_operator_name(e.fn->name)) {
+            return args.size() == 1 ? d.render_unary(e.fn->name, args[0], types[0])
+                                    : d.render_operator(e.fn->name, args[0], args[1], types[0], types[1]);
+        }
+        return d.render_function(e.fn->name, args, types);
+    case Expr::Kind::Cast:
+        return d.render_cast(args[0], types[0], e.type);
+    case Expr::Kind::And:
+        return "(" + joined(0, " AND ") + ")";
+    case Expr::Kind::Or:
+        return "(" + joined(0, " OR ") + ")";
+    case Expr::Kind::Not:
+        return "(NOT " + args[0] + ")";
+    case Expr::Kind::IsNull:
+        return "(" + args[0] + (e.negated ? " IS NOT NULL)" : " IS NULL)");
+    case Expr::Kind::IsDistinct:
+        return d.render_operator(e.negated ? "IS NOT DISTINCT FROM" : "IS DISTINCT FROM", args[0], args[1],
+                                 types[0], types[1]);
+    case Expr::Kind::Case: {
+        std::string s = "CASE";
+        for (size_t i = 0; i + 1 < args.size(); i += 2) {
+            s += " WHEN " + args[i] + " THEN " + args[i + 1];
+        }
+        return s + " ELSE " + args.back() + " END";
+    }
+    case Expr::Kind::Coalesce:
+        return "COALESCE(" + joined(0, ", ") + ")";
+    case Expr::Kind::NullIf:
+        return d.render_nullif(args[0], args[1], types[0], types[1]);
+    case Expr::Kind::InList: {
+        std::vector<std::string> items(args.begin() + 1, args.end());
+        std::vector<Type> item_types(types.begin() + 1, types.end());
+        return d.render_in_list(args[0], items, types[0], item_types, e.negated);
+    }
+    default:
+        return "NULL"; // never reached: can_render refuses the rest (parameters, subqueries)
+    }
+}
+
+/// Whether the target computes every expression of the UPDATE/DELETE as PostgreSQL does.
+bool pushable(const BoundWrite& w, const Dialect& dialect) {
+    static const std::vector<Value> no_params;
+    if (w.where && !can_render(*w.where, dialect, &no_params)) {
+        return false;
+    }
+    for (const auto& [column, value] : w.assignments) {
+        if (!can_render(*value, dialect, &no_params)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::vector<int> primary_key(const BoundWrite& w) {
+    std::vector<int> keys;
+    for (size_t i = 0; i < w.columns.size(); ++i) {
+        if (w.columns[i].primary_key) {
+            keys.push_back(static_cast<int>(i));
+        }
+    }
+    return keys;
+}
+
+std::string quoted_columns(const BoundWrite& w, const Dialect& dialect, const std::vector<int>& indexes) {
+    std::string out;
+    for (int i : indexes) {
+        out += (out.empty() ? "" : ", ") + dialect.quote_identifier(w.columns[i].name);
+    }
+    return out;
+}
+
+std::vector<int> all_columns(const BoundWrite& w) {
+    std::vector<int> out;
+    for (size_t i = 0; i < w.columns.size(); ++i) {
+        out.push_back(static_cast<int>(i));
+    }
+    return out;
+}
+
+std::vector<Type> column_types(const BoundWrite& w, const std::vector<int>& indexes) {
+    std::vector<Type> out;
+    for (int i : indexes) {
+        out.push_back(w.columns[i].type);
+    }
+    return out;
+}
+
+/// " RETURNING <every column>" when the statement has RETURNING (Nectar computes the items).
+std::string returning_sql(const BoundWrite& w, const Dialect& dialect) {
+    return w.has_returning() ? " RETURNING " + quoted_columns(w, dialect, all_columns(w)) : std::string();
+}
+
+std::vector<Type> returning_types(const BoundWrite& w) {
+    return w.has_returning() ? column_types(w, all_columns(w)) : std::vector<Type>{};
+}
+
+std::string values_row(const Row& row, const Dialect& dialect) {
+    std::string out = "(";
+    for (size_t i = 0; i < row.size(); ++i) {
+        out += (i ? ", " : "") + dialect.literal(row[i]);
+    }
+    return out + ")";
+}
+
+/// WHERE on the primary key: "k" IN (...) or ("a", "b") IN ((...), ...).
+std::string key_match(const BoundWrite& w, const Dialect& dialect, const std::vector<int>& keys,
+                      const std::vector<Row>& rows) {
+    std::string out = keys.size() == 1 ? dialect.quote_identifier(w.columns[keys[0]].name)
+                                       : "(" + quoted_columns(w, dialect, keys) + ")";
+    out += " IN (";
+    for (size_t r = 0; r < rows.size(); ++r) {
+        out += (r ? ", " : "") + (keys.size() == 1 ? dialect.literal(rows[r][0]) : values_row(rows[r], dialect));
+    }
+    return out + ")";
+}
+
+/// The RETURNING items computed over the written rows (every column of the table).
+boost::asio::awaitable<Result<std::vector<Row>>> evaluate_returning(const BoundWrite& w, const std::vector<Row>& rows,
+                                                                    ExecContext& ctx) {
+    auto holder = PlanNode::make(PlanNode::Kind::Project); // lets run_subqueries find RETURNING's subqueries
+    holder->exprs = w.returning;
+    auto subqueries = co_await run_subqueries(holder, ctx);
+    if (!subqueries) {
+        co_return subqueries.error();
+    }
+    std::vector<Row> out;
+    for (const Row& row : rows) {
+        Row result;
+        for (const ExprPtr& e : w.returning) {
+            auto v = evaluate(*e, row, ctx);
+            if (!v) {
+                co_return v.error();
+            }
+            result.push_back(std::move(*v));
+        }
+        out.push_back(std::move(result));
+    }
+    co_return out;
+}
+
+/// One multi-row INSERT: `head` up to VALUES, the rows as literals, then `tail`; adds to `total`.
+boost::asio::awaitable<Result<void>> insert_rows(const BoundWrite& w, const Dialect& dialect, Transaction& txn,
+                                                 const std::string& head, const std::string& tail,
+                                                 const std::vector<Row>& rows, CommandResult& total) {
+    std::string sql = head;
+    for (size_t r = 0; r < rows.size(); ++r) {
+        sql += (r ? ", " : "") + values_row(rows[r], dialect);
+    }
+    sql += tail;
+    auto done = co_await txn.execute(sql, returning_types(w));
+    if (!done) {
+        co_return done.error();
+    }
+    total.rows_affected += done->rows_affected;
+    for (Row& row : done->returning) {
+        total.returning.push_back(std::move(row));
+    }
+    co_return Result<void>();
+}
+
+/// Rows already read whole.
+class RowsStream final : public RowStream {
+  public:
+    explicit RowsStream(std::vector<Row> rows)
+        : rows_(std::move(rows)) {}
+    boost::asio::awaitable<Result<bool>> next(Batch& batch) override {
+        size_t end = std::min(rows_.size(), next_ + Batch::kBatchRows);
+        for (; next_ < end; ++next_) {
+            batch.rows.push_back(std::move(rows_[next_]));
+        }
+        co_return next_ < rows_.size();
+    }
+
+  private:
+    std::vector<Row> rows_;
+    size_t next_ = 0;
+};
+
+/// A service's connector as seen inside a transaction block that writes to it: queries run on
+/// the block's pinned transaction (read whole, so one query never holds the connection).
+class PinnedConnector final : public Connector {
+  public:
+    PinnedConnector(Connector& base, Transaction& txn)
+        : base_(base)
+        , txn_(txn) {}
+    const std::string& service() const override { return base_.service(); }
+    const Dialect& dialect() const override { return base_.dialect(); }
+    boost::asio::awaitable<Result<std::vector<TableInfo>>> discover() override { return base_.discover(); }
+    boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query(std::string sql, std::vector<Type> types) override {
+        auto rows = co_await txn_.query(std::move(sql), std::move(types));
+        if (!rows) {
+            co_return rows.error();
+        }
+        co_return std::unique_ptr<RowStream>(std::make_unique<RowsStream>(std::move(*rows)));
+    }
+    boost::asio::awaitable<Result<CommandResult>> execute(std::string sql, std::vector<Type> types) override {
+        return txn_.execute(std::move(sql), std::move(types));
+    }
+
+  private:
+    Connector& base_;
+    Transaction& txn_;
+};
+
+bool ends_block(std::string_view transaction_kind) {
+    return transaction_kind == "TRANS_STMT_COMMIT" || transaction_kind == "TRANS_STMT_ROLLBACK";
+}
+
+} // namespace
+
+Connector* SessionTransaction::connector_for(std::string_view service, Connector* base) {
+    if (base == nullptr) {
+        return nullptr;
+    }
+    if (auto it = pinned_.find(service); it != pinned_.end()) {
+        return it->second.get();
+    }
+    for (auto& txn : services_) {
+        if (txn->service() == service) {
+            auto [it, added] = pinned_.emplace(std::string(service), std::make_unique<PinnedConnector>(*base, *txn));
+            return it->second.get();
+        }
+    }
+    return base;
+}
+
+Result<void> WriteRunner::check_block(std::string_view kind, const simdjson::dom::element& fields,
+                                      const SessionTransaction& transaction) {
+    if (transaction.state_ != SessionTransaction::State::failed) {
+        return Result<void>();
+    }
+    if (kind == "TransactionStmt" && ends_block(string_field(fields, "kind"))) {
+        return Result<void>();
+    }
+    return Error::make("25P02", "current transaction is aborted, commands ignored until end of transaction block");
+}
+
+boost::asio::awaitable<Result<void>> WriteRunner::run_transaction_statement(const simdjson::dom::element& fields,
+                                                                            ResultSink& sink) {
+    std::string_view kind = string_field(fields, "kind");
+    using State = SessionTransaction::State;
+    if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
+        if (transaction_.state_ == State::idle) {
+            transaction_.state_ = State::open;
+        }
+        sink.command_complete("BEGIN");
+        co_return Result<void>();
+    }
+    if (kind == "TRANS_STMT_ROLLBACK" || (kind == "TRANS_STMT_COMMIT" && transaction_.state_ == State::failed)) {
+        co_await rollback_all();
+        transaction_.state_ = State::idle;
+        sink.command_complete("ROLLBACK"); // COMMIT of a failed block rolls back, as in PostgreSQL
+        co_return Result<void>();
+    }
+    if (kind == "TRANS_STMT_COMMIT") {
+        auto committed = co_await commit_all();
+        transaction_.state_ = State::idle;
+        if (!committed) {
+            co_return committed.error();
+        }
+        sink.command_complete("COMMIT");
+        co_return Result<void>();
+    }
+    co_return Error::make("0A000", "this transaction statement (" + std::string(kind) +
+                                       ") is not supported by Nectar's federated engine yet");
+}
+
+boost::asio::awaitable<void> WriteRunner::rollback_all() {
+    transaction_.pinned_.clear();
+    auto services = std::move(transaction_.services_);
+    transaction_.services_.clear();
+    for (auto& txn : services) {
+        co_await txn->rollback(); // a failure leaves the handle to roll back as it goes
+    }
+}
+
+boost::asio::awaitable<Result<void>> WriteRunner::commit_all() {
+    transaction_.pinned_.clear();
+    auto services = std::move(transaction_.services_);
+    transaction_.services_.clear();
+    if (services.size() == 1) {
+        co_return co_await services[0]->commit();
+    }
+    // Two-phase commit: nothing commits until every service has prepared.
+    for (size_t i = 0; i < services.size(); ++i) {
+        auto prepared = co_await services[i]->prepare();
+        if (prepared) {
+            continue;
+        }
+        std::string names;
+        for (size_t j = 0; j < services.size(); ++j) {
+            names += (j ? ", " : "") + services[j]->service();
+            if (j != i) {
+                co_await services[j]->rollback();
+            }
+        }
+        Error e = prepared.error();
+        e.message = "COMMIT failed: could not prepare the transaction on service \"" + services[i]->service() +
+                    "\": " + e.message;
+        e.detail = "The transaction was rolled back on every service it wrote to (" + names + ").";
+        co_return e;
+    }
+    std::optional<Error> failed;
+    for (auto& txn : services) {
+        auto committed = co_await txn->commit();
+        if (!committed && !failed) {
+            failed = committed.error();
+            failed->message = "COMMIT PREPARED failed on service \"" + txn->service() + "\": " + failed->message;
+            failed->detail = "Every service had prepared the transaction, so it commits everywhere: the services "
+                             "that committed keep it, and this one holds it prepared (an id starting with "
+                             "nectar_) until it is committed there.";
+        }
+    }
+    if (failed) {
+        co_return *failed;
+    }
+    co_return Result<void>();
+}
+
+boost::asio::awaitable<Result<Transaction*>> WriteRunner::transaction_for(const std::string& service,
+                                                                         std::unique_ptr<Transaction>& owned) {
+    Connector* connector = engine_.connector(service);
+    if (connector == nullptr) {
+        co_return Error::make("42P01", "service \"" + service + "\" is not available on this worker");
+    }
+    if (transaction_.outer_block_) {
+        co_return Error::make("0A000", "cannot write to service \"" + service + "\" inside a transaction block of "
+                                       "the session's own PostgreSQL service: the two could not commit together");
+    }
+    if (transaction_.state_ == SessionTransaction::State::idle) {
+        auto begun = co_await connector->begin_transaction(false);
+        if (!begun) {
+            co_return begun.error();
+        }
+        owned = std::move(*begun);
+        co_return owned.get();
+    }
+    for (auto& txn : transaction_.services_) {
+        if (txn->service() == service) {
+            co_return txn.get();
+        }
+    }
+    auto begun = co_await connector->begin_transaction(true);
+    if (!begun) {
+        co_return begun.error();
+    }
+    std::unique_ptr<Transaction> txn = std::move(*begun);
+    for (auto& other : transaction_.services_) {
+        if (!txn->can_prepare() || !other->can_prepare()) {
+            const std::string& single = txn->can_prepare() ? other->service() : service;
+            std::string message = "a transaction cannot write to both service \"" + other->service() +
+                                  "\" and service \"" + service + "\": service \"" + single +
+                                  "\" has no two-phase commit, so they could not commit together";
+            co_await txn->rollback();
+            co_return Error::make("0A000", message);
+        }
+    }
+    transaction_.services_.push_back(std::move(txn));
+    co_return transaction_.services_.back().get();
+}
+
+boost::asio::awaitable<Result<void>> WriteRunner::run_write(std::string_view kind, const simdjson::dom::element& fields,
+                                                            std::string_view whole_sql,
+                                                            const std::string& default_service, ResultSink& sink) {
+    auto catalog = co_await engine_.catalog();
+    if (!catalog) {
+        co_return catalog.error();
+    }
+    Binder binder(**catalog, default_service);
+    binder.set_source(whole_sql);
+    auto bound = bind_write(binder, **catalog, kind, fields, default_service);
+    if (!bound) {
+        co_return bound.error();
+    }
+    std::unique_ptr<Transaction> autocommit;
+    auto txn = co_await transaction_for(bound->service, autocommit);
+    if (!txn) {
+        co_return txn.error();
+    }
+    auto result = co_await execute(*bound, **txn);
+    if (autocommit) {
+        if (!result) {
+            co_await autocommit->rollback();
+            co_return result.error();
+        }
+        auto committed = co_await autocommit->commit();
+        if (!committed) {
+            co_return committed.error();
+        }
+    }
+    if (!result) {
+        co_return result.error();
+    }
+    if (bound->has_returning()) {
+        ExecContext ctx;
+        ctx.connector = [this](std::string_view service) {
+        return transaction_.connector_for(service, engine_.connector(service));
+    };
+        ctx.statement_timestamp_us = now_micros_since_2000();
+        auto rows = co_await evaluate_returning(*bound, result->returning, ctx);
+        if (!rows) {
+            co_return rows.error();
+        }
+        sink.row_description(bound->returning_columns);
+        for (const Row& row : *rows) {
+            sink.data_row(row);
+        }
+    }
+    std::string count = std::to_string(result->rows_affected);
+    sink.command_complete(bound->kind == BoundWrite::Kind::Insert   ? "INSERT 0 " + count
+                          : bound->kind == BoundWrite::Kind::Update ? "UPDATE " + count
+                                                                    : "DELETE " + count);
+    co_return Result<void>();
+}
+
+boost::asio::awaitable<Result<CommandResult>> WriteRunner::execute(const BoundWrite& w, Transaction& txn) {
+    if (w.kind == BoundWrite::Kind::Insert) {
+        co_return co_await run_insert(w, txn);
+    }
+    co_return co_await run_update_delete(w, txn);
+}
+
+boost::asio::awaitable<Result<CommandResult>> WriteRunner::run_insert(const BoundWrite& w, Transaction& txn) {
+    const Dialect& dialect = engine_.connector(w.service)->dialect();
+    bool mysql = dialect.name() == "mysql";
+    std::string head = std::string(mysql && w.on_conflict_do_nothing ? "INSERT IGNORE INTO " : "INSERT INTO ") +
+                       dialect.qualified_table(w.schema, w.table);
+    std::string tail = std::string(w.on_conflict_do_nothing && !mysql ? " ON CONFLICT DO NOTHING" : "") +
+                       returning_sql(w, dialect);
+    CommandResult total;
+    if (!w.source || w.insert_columns.empty()) {
+        std::string sql = head + (mysql ? " () VALUES ()" : " DEFAULT VALUES") + tail;
+        co_return co_await txn.execute(sql, returning_types(w));
+    }
+    // The rows come from Nectar's executor (VALUES evaluated, or a query over any services).
+    DialectLookup dialects = [this](std::string_view service) -> const Dialect* {
+        Connector* c = engine_.connector(service);
+        return c ? &c->dialect() : nullptr;
+    };
+    auto planned = plan_query(w.source, dialects, {});
+    if (!planned) {
+        co_return planned.error();
+    }
+    ExecContext ctx;
+    ctx.connector = [this](std::string_view service) {
+        return transaction_.connector_for(service, engine_.connector(service));
+    };
+    ctx.statement_timestamp_us = now_micros_since_2000();
+    auto subqueries = co_await run_subqueries(*planned, ctx);
+    if (!subqueries) {
+        co_return subqueries.error();
+    }
+    auto op = build_operator(*planned, ctx);
+    if (!op) {
+        co_return op.error();
+    }
+    std::string values_head = head + " (" + quoted_columns(w, dialect, w.insert_columns) + ") VALUES ";
+    std::vector<Row> pending;
+    for (;;) {
+        Batch batch;
+        auto more = co_await (*op)->next(batch);
+        if (!more) {
+            co_return more.error();
+        }
+        for (Row& row : batch.rows) {
+            pending.push_back(std::move(row));
+            if (pending.size() == kInsertBatchRows) {
+                auto flushed = co_await insert_rows(w, dialect, txn, values_head, tail, pending, total);
+                if (!flushed) {
+                    co_return flushed.error();
+                }
+                pending.clear();
+            }
+        }
+        if (!*more) {
+            break;
+        }
+    }
+    if (!pending.empty()) {
+        auto flushed = co_await insert_rows(w, dialect, txn, values_head, tail, pending, total);
+        if (!flushed) {
+            co_return flushed.error();
+        }
+    }
+    co_return total;
+}
+
+boost::asio::awaitable<Result<CommandResult>> WriteRunner::run_update_delete(const BoundWrite& w, Transaction& txn) {
+    const Dialect& dialect = engine_.connector(w.service)->dialect();
+    if (!pushable(w, dialect)) {
+        co_return co_await compute_locally(w, txn);
+    }
+    std::string where_sql = w.where ? " WHERE " + expr_sql(*w.where, dialect, w.columns) : std::string();
+    std::string table = dialect.qualified_table(w.schema, w.table);
+    if (w.kind == BoundWrite::Kind::Delete) {
+        std::string sql = "DELETE FROM " + table + where_sql + returning_sql(w, dialect);
+        co_return co_await txn.execute(sql, returning_types(w));
+    }
+    std::string set_sql;
+    for (const auto& [column, value] : w.assignments) {
+        set_sql += (set_sql.empty() ? " SET " : ", ") + dialect.quote_identifier(w.columns[column].name) + " = " +
+                   expr_sql(*value, dialect, w.columns);
+    }
+    if (w.has_returning() && dialect.name() == "mysql") {
+        co_return co_await emulate_update_returning(w, txn, set_sql, where_sql);
+    }
+    std::string sql = "UPDATE " + table + set_sql + where_sql + returning_sql(w, dialect);
+    co_return co_await txn.execute(sql, returning_types(w));
+}
+
+boost::asio::awaitable<Result<CommandResult>> WriteRunner::emulate_update_returning(const BoundWrite& w,
+                                                                                    Transaction& txn,
+                                                                                    const std::string& set_sql,
+                                                                                    const std::string& where_sql) {
+    // MariaDB has no UPDATE ... RETURNING: lock the target rows by primary key, update them,
+    // read them back, all inside the statement's transaction.
+    const Dialect& dialect = engine_.connector(w.service)->dialect();
+    std::vector<int> keys = primary_key(w);
+    if (keys.empty()) {
+        co_return Error::make("0A000", "UPDATE ... RETURNING on MySQL/MariaDB service \"" + w.service +
+                                           "\" needs a primary key on table \"" + w.table + "\"");
+    }
+    for (const auto& [column, value] : w.assignments) {
+        if (w.columns[column].primary_key) {
+            co_return Error::make("0A000", "UPDATE ... RETURNING on MySQL/MariaDB service \"" + w.service +
+                                               "\" cannot change primary key column \"" + w.columns[column].name + "\"");
+        }
+    }
+    std::string table = dialect.qualified_table(w.schema, w.table);
+    std::string lock_sql = "SELECT " + quoted_columns(w, dialect, keys) + " FROM " + table + where_sql + " FOR UPDATE";
+    auto locked = co_await txn.query(lock_sql, column_types(w, keys));
+    if (!locked) {
+        co_return locked.error();
+    }
+    CommandResult result;
+    if (locked->empty()) {
+        co_return result;
+    }
+    std::string match = " WHERE " + key_match(w, dialect, keys, *locked);
+    std::string update_sql = "UPDATE " + table + set_sql + match;
+    auto updated = co_await txn.execute(update_sql, {});
+    if (!updated) {
+        co_return updated.error();
+    }
+    std::string read_sql = "SELECT " + quoted_columns(w, dialect, all_columns(w)) + " FROM " + table + match;
+    auto rows = co_await txn.query(read_sql, returning_types(w));
+    if (!rows) {
+        co_return rows.error();
+    }
+    result.rows_affected = updated->rows_affected;
+    result.returning = std::move(*rows);
+    co_return result;
+}
+
+boost::asio::awaitable<Result<CommandResult>> WriteRunner::compute_locally(const BoundWrite& w, Transaction& txn) {
+    const Dialect& dialect = engine_.connector(w.service)->dialect();
+    std::vector<int> keys = primary_key(w);
+    if (keys.empty()) {
+        co_return Error::make("0A000", "service \"" + w.service + "\" cannot compute this statement's expressions "
+                                       "exactly as PostgreSQL does, and table \"" + w.table +
+                                       "\" has no primary key for Nectar to compute them row by row");
+    }
+    static const std::vector<Value> no_params;
+    bool where_pushed = w.where && can_render(*w.where, dialect, &no_params);
+    std::string table = dialect.qualified_table(w.schema, w.table);
+    // The rows stay locked until the transaction ends (SQLite's BEGIN IMMEDIATE locks the file).
+    std::string read_sql = "SELECT " + quoted_columns(w, dialect, all_columns(w)) + " FROM " + table +
+                           (where_pushed ? " WHERE " + expr_sql(*w.where, dialect, w.columns) : std::string()) +
+                           (dialect.name() == "sqlite" ? "" : " FOR UPDATE");
+    auto rows = co_await txn.query(read_sql, column_types(w, all_columns(w)));
+    if (!rows) {
+        co_return rows.error();
+    }
+    ExecContext ctx;
+    ctx.connector = [this](std::string_view service) {
+        return transaction_.connector_for(service, engine_.connector(service));
+    };
+    ctx.statement_timestamp_us = now_micros_since_2000();
+    auto holder = PlanNode::make(PlanNode::Kind::Project); // lets run_subqueries find the statement's subqueries
+    for (const auto& [column, value] : w.assignments) {
+        holder->exprs.push_back(value);
+    }
+    if (w.where) {
+        holder->exprs.push_back(w.where);
+    }
+    auto subqueries = co_await run_subqueries(holder, ctx);
+    if (!subqueries) {
+        co_return subqueries.error();
+    }
+    CommandResult result;
+    std::vector<Row> deleted_keys;
+    for (const Row& row : *rows) {
+        if (w.where && !where_pushed) {
+            auto keep = evaluate_predicate(*w.where, row, ctx);
+            if (!keep) {
+                co_return keep.error();
+            }
+            if (!*keep) {
+                continue;
+            }
+        }
+        Row key;
+        for (int k : keys) {
+            key.push_back(row[k]);
+        }
+        if (w.kind == BoundWrite::Kind::Delete) {
+            deleted_keys.push_back(std::move(key));
+            result.returning.push_back(row);
+            continue;
+        }
+        Row updated = row; // every SET expression reads the old row, as in SQL
+        std::string set_sql;
+        for (const auto& [column, value] : w.assignments) {
+            auto v = evaluate(*value, row, ctx);
+            if (!v) {
+                co_return v.error();
+            }
+            set_sql += (set_sql.empty() ? " SET " : ", ") + dialect.quote_identifier(w.columns[column].name) +
+                       " = " + dialect.literal(*v);
+            updated[column] = std::move(*v);
+        }
+        std::string update_sql = "UPDATE " + table + set_sql + " WHERE " + key_match(w, dialect, keys, {key});
+        auto done = co_await txn.execute(update_sql, {});
+        if (!done) {
+            co_return done.error();
+        }
+        result.rows_affected += done->rows_affected;
+        result.returning.push_back(std::move(updated));
+    }
+    for (size_t from = 0; from < deleted_keys.size(); from += kInsertBatchRows) {
+        size_t to = std::min(deleted_keys.size(), from + kInsertBatchRows);
+        std::vector<Row> batch(deleted_keys.begin() + from, deleted_keys.begin() + to);
+        std::string delete_sql = "DELETE FROM " + table + " WHERE " + key_match(w, dialect, keys, batch);
+        auto done = co_await txn.execute(delete_sql, {});
+        if (!done) {
+            co_return done.error();
+        }
+        result.rows_affected += done->rows_affected;
+    }
+    if (!w.has_returning()) {
+        result.returning.clear();
+    }
+    co_return result;
+}
+
+} // namespace nectar::federation
