@@ -251,7 +251,7 @@ struct Planner {
             }
             if (p.pushable) {
                 const Dialect* d = dialects(p.service);
-                p.pushable = d != nullptr && can_render_node(n, *d);
+                p.pushable = d != nullptr && can_render_node(n, *d, &params);
             }
         }
         memo[&n] = p;

@@ -30,7 +30,7 @@ struct Block {
     int64_t offset = 0;
     bool distinct = false;
     bool aggregated = false;
-    bool projected = false; ///< cols were computed by a projection (not bare table columns)
+    bool projected = false; ///< some cols are computed expressions (not NULL-extended by an outer join)
 
     bool simple() const {
         return group_by.empty() && !aggregated && having.empty() && order_by.empty() && !limit &&
@@ -196,7 +196,9 @@ struct Renderer {
                 cols.push_back(expr(*e, b.cols));
             }
             b.cols = std::move(cols);
-            b.projected = true;
+            for (auto& e : n.exprs) {
+                b.projected |= e->kind != Expr::Kind::Column; // bare columns stay bare columns
+            }
             return b;
         }
         case PlanNode::Kind::Aggregate: {
@@ -265,10 +267,10 @@ struct Renderer {
             Block r = node(*n.children[1]);
             bool inner = n.join_type == JoinType::Inner || n.join_type == JoinType::Cross;
             // Outer joins need each side's own filters inside it; inner joins can share WHERE.
-            if (!l.simple() || l.projected || (!inner && !l.where.empty())) {
+            if (!l.simple() || (!inner && (l.projected || !l.where.empty()))) {
                 l = wrap(l);
             }
-            if (!r.simple() || r.projected || (!inner && !r.where.empty())) {
+            if (!r.simple() || (!inner && (r.projected || !r.where.empty()))) {
                 r = wrap(r);
             }
             Block b;

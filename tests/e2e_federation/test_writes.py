@@ -314,6 +314,13 @@ def test_single_service_block_and_sqlite(conn, backends):
     tag, _ = run(conn, "COMMIT")
     assert tag == "COMMIT"
     assert backends.ids("lite") == [2]
+    # MariaDB alone in a block: its XA transaction commits in one phase.
+    run(conn, "BEGIN")
+    run(conn, "INSERT INTO my1.items (id, name) VALUES (5, 'x')")
+    run(conn, "UPDATE my1.items SET qty = 1 RETURNING id, qty")
+    assert run(conn, "COMMIT")[0] == "COMMIT"
+    assert backends.rows("my1", "SELECT id, qty FROM items") == [("5", "1")]
+    assert backends.maria.query("XA RECOVER") == []
 
 
 def test_failed_prepare_leaves_nothing_committed(conn, backends):
