@@ -169,8 +169,8 @@ def test_multi_row_insert(conn, backends, service):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_insert_returning_and_defaults(conn, backends, service):
-    tag, rows = run(conn, f"INSERT INTO {service}.items (id, name) VALUES (7, 'kiwi'), (8, 'fig') "
-                          f"RETURNING id, upper(name) AS shout, qty")
+    tag, rows = run(conn, f"INSERT INTO {service}.items (id, name, qty) VALUES (7, 'kiwi', DEFAULT), "
+                          f"(8, 'fig', DEFAULT) RETURNING id, upper(name) AS shout, qty")
     assert tag == "INSERT 0 2"
     assert sorted(rows) == [(7, "KIWI", None), (8, "FIG", None)]
 

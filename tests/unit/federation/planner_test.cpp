@@ -243,12 +243,12 @@ TEST_CASE("planner keeps outer-join conditions on the side they may filter") {
     planned = plan_sql("SELECT u.id, o.id FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.status = 'paid'");
     REQUIRE(planned->kind == PlanNode::Kind::Remote);
     CHECK(planned->remote_sql ==
-          "SELECT d3.\"c0\" AS \"c0\", d4.\"c0\" AS \"c1\" FROM (SELECT t1.\"id\" AS \"c0\" FROM \"public\".\"users\" t1) d3 "
+          "SELECT t1.\"id\" AS \"c0\", d3.\"c0\" AS \"c1\" FROM \"public\".\"users\" t1 "
           "LEFT JOIN (SELECT t2.\"id\" AS \"c0\", t2.\"user_id\" AS \"c1\", t2.\"status\" AS \"c2\" FROM "
-          "\"public\".\"orders\" t2 WHERE (t2.\"status\" = 'paid')) d4 ON (d4.\"c1\" = d3.\"c0\")");
+          "\"public\".\"orders\" t2 WHERE (t2.\"status\" = 'paid')) d3 ON (d3.\"c1\" = t1.\"id\")");
     planned = plan_sql("SELECT u.id, o.id FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE o.status = 'paid'");
     REQUIRE(planned->kind == PlanNode::Kind::Remote);
-    CHECK(contains(planned->remote_sql, "ON (d4.\"c1\" = d3.\"c0\") WHERE (d4.\"c2\" = 'paid')"));
+    CHECK(contains(planned->remote_sql, "LEFT JOIN \"public\".\"orders\" t2 ON (t2.\"user_id\" = t1.\"id\") WHERE (t2.\"status\" = 'paid')"));
 }
 
 TEST_CASE("planner runs semi joins and set operations in Nectar over Remote inputs") {
