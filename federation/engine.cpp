@@ -107,7 +107,14 @@ bool Engine::mentions_other_service(std::string_view sql, std::string_view sessi
         }
         bool quoted = sql[i] == '"';
         size_t start = quoted ? i + 1 : i;
-        for (const auto& [name, service] : services_) {
+        static const std::string kNectarCatalog = "nectar"; // SPEC §2: Nectar's own reserved catalog
+        std::vector<const std::string*> names;
+        for (const auto& [key, service] : services_) {
+            names.push_back(&key);
+        }
+        names.push_back(&kNectarCatalog);
+        for (const std::string* name_ptr : names) {
+            const std::string& name = *name_ptr;
             if (name == session_service || start + name.size() + (quoted ? 1 : 0) >= sql.size()) {
                 continue;
             }
@@ -194,6 +201,22 @@ boost::asio::awaitable<Result<void>> Engine::run_statement(const ParsedStatement
         WriteRunner writes(*this, transaction);
         auto written = co_await writes.run_write(kind, fields, ref.whole_sql, default_service, sink);
         co_return written;
+    }
+    if (kind == "CallStmt") {
+        // CALL nectar.refresh_catalog(): rediscover every service's tables now (on demand).
+        auto [fk, call] = node_kind(field(fields, "funccall"));
+        auto names = name_list(call, "funcname");
+        if (names.size() == 2 && names[0] == "nectar" && names[1] == "refresh_catalog") {
+            cache_->invalidate_all();
+            auto refreshed = co_await this->catalog();
+            if (!refreshed) {
+                co_return refreshed.error();
+            }
+            sink.command_complete("CALL");
+            co_return Result<void>{};
+        }
+        co_return Error::make("42883", "procedure " + (names.empty() ? std::string("?") : names.back()) +
+                                           " does not exist");
     }
     if (kind == "TransactionStmt") {
         WriteRunner block(*this, transaction);

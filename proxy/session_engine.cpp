@@ -4,6 +4,8 @@
 #include "protocol/backend_messages.hpp"
 #include "proxy/pg_session.hpp"
 
+#include <cctype>
+
 namespace nectar::proxy {
 
 namespace {
@@ -56,6 +58,26 @@ class WireSink : public federation::ResultSink {
     std::vector<std::optional<std::string_view>> values_;
 };
 
+/// CREATE, ALTER, DROP, TRUNCATE? Only the first keyword is looked at (cheap on every query).
+bool starts_with_ddl(std::string_view sql) {
+    size_t i = 0;
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) {
+        i++;
+    }
+    for (std::string_view keyword : {"create", "alter", "drop"}) {
+        if (sql.size() - i > keyword.size() && std::isspace(static_cast<unsigned char>(sql[i + keyword.size()]))) {
+            bool same = true;
+            for (size_t k = 0; k < keyword.size() && same; k++) {
+                same = std::tolower(static_cast<unsigned char>(sql[i + k])) == keyword[k];
+            }
+            if (same) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 bool PgSession::wants_engine(const protocol::Frame& frame) const {
@@ -64,6 +86,9 @@ bool PgSession::wants_engine(const protocol::Frame& frame) const {
     }
     if (frame.type != protocol::fe::kQuery || worker_.engine == nullptr) {
         return false;
+    }
+    if (starts_with_ddl(frame.body)) {
+        shared_.catalog->invalidate(service_); // the service's tables may change: rediscover next time
     }
     return worker_.engine->mentions_other_service(frame.body, service_);
 }

@@ -86,18 +86,26 @@ Result<ResolvedTable> Catalog::resolve(const std::vector<std::string>& names, st
 std::shared_ptr<const ServiceTables> CatalogCache::get(const std::string& service) const {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(service);
-    return it == entries_.end() ? nullptr : it->second;
+    if (it == entries_.end() || std::chrono::steady_clock::now() - it->second.discovered > max_age_) {
+        return nullptr;
+    }
+    return it->second.tables;
 }
 
 void CatalogCache::put(const std::string& service, ServiceTables tables) {
     auto snapshot = std::make_shared<const ServiceTables>(std::move(tables));
     std::lock_guard lock(mutex_);
-    entries_[service] = std::move(snapshot);
+    entries_[service] = Entry{std::move(snapshot), std::chrono::steady_clock::now()};
 }
 
 void CatalogCache::invalidate(const std::string& service) {
     std::lock_guard lock(mutex_);
     entries_.erase(service);
+}
+
+void CatalogCache::invalidate_all() {
+    std::lock_guard lock(mutex_);
+    entries_.clear();
 }
 
 } // namespace nectar::federation

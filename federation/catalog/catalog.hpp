@@ -4,6 +4,7 @@
 
 #include "federation/connectors/connector.hpp"
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,16 +42,25 @@ class Catalog {
     std::map<std::string, std::shared_ptr<const ServiceTables>, std::less<>> services_;
 };
 
-/// Shared between workers: the latest discovered tables per service.
+/// Shared between workers: the latest discovered tables per service. An entry older than
+/// max_age is rediscovered, so tables created straight in a backend appear without a restart.
 class CatalogCache {
   public:
+    explicit CatalogCache(std::chrono::seconds max_age = std::chrono::seconds(60))
+        : max_age_(max_age) {}
     std::shared_ptr<const ServiceTables> get(const std::string& service) const;
     void put(const std::string& service, ServiceTables tables);
     void invalidate(const std::string& service);
+    void invalidate_all();
 
   private:
+    struct Entry {
+        std::shared_ptr<const ServiceTables> tables;
+        std::chrono::steady_clock::time_point discovered;
+    };
+    std::chrono::seconds max_age_;
     mutable std::mutex mutex_;
-    std::map<std::string, std::shared_ptr<const ServiceTables>> entries_;
+    std::map<std::string, Entry> entries_;
 };
 
 } // namespace nectar::federation

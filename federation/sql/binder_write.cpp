@@ -109,11 +109,17 @@ Result<ExprPtr> bind_where(Binder& binder, JsonNode fields, const Scope& scope) 
 
 /// VALUES rows of an INSERT, each value coerced to its target column. A column that is
 /// DEFAULT in every row is left out of the INSERT (the backend fills it).
-Result<PlanPtr> bind_insert_values(Binder& binder, JsonNode select, BoundWrite& w) {
+Result<PlanPtr> bind_insert_values(Binder& binder, JsonNode select, bool listed, BoundWrite& w) {
     std::vector<std::vector<JsonNode>> rows;
     for (JsonNode list : list_field(select, "valuesLists")) {
         auto [lk, lf] = node_kind(list);
         rows.push_back(list_field(lf, "items"));
+        if (rows.size() > 1 && rows.back().size() != rows.front().size()) {
+            return error_at("42601", "VALUES lists must all be the same length", location_of(list));
+        }
+        if (!listed && rows.back().size() < w.insert_columns.size()) {
+            w.insert_columns.resize(rows.back().size()); // without a column list: the first columns
+        }
         if (rows.back().size() > w.insert_columns.size()) {
             return error_at("42601", "INSERT has more expressions than target columns", location_of(list));
         }
@@ -165,12 +171,15 @@ Result<PlanPtr> bind_insert_values(Binder& binder, JsonNode select, BoundWrite& 
 }
 
 /// INSERT ... SELECT: the query's columns cast to the target columns' types.
-Result<PlanPtr> bind_insert_select(Binder& binder, JsonNode select, int location, BoundWrite& w) {
+Result<PlanPtr> bind_insert_select(Binder& binder, JsonNode select, int location, bool listed, BoundWrite& w) {
     auto plan = binder.bind_select(select);
     if (!plan) {
         return plan.error();
     }
     size_t width = (*plan)->columns.size();
+    if (!listed && width < w.insert_columns.size()) {
+        w.insert_columns.resize(width); // without a column list: the first columns
+    }
     if (width != w.insert_columns.size()) {
         return error_at("42601", width > w.insert_columns.size() ? "INSERT has more expressions than target columns"
                                                                  : "INSERT has more target columns than expressions",
@@ -204,7 +213,8 @@ Result<void> bind_insert(Binder& binder, JsonNode fields, BoundWrite& w) {
         }
         w.insert_columns.push_back(index);
     }
-    if (w.insert_columns.empty()) {
+    bool listed = !w.insert_columns.empty();
+    if (!listed) {
         for (size_t i = 0; i < w.columns.size(); ++i) {
             w.insert_columns.push_back(static_cast<int>(i));
         }
@@ -225,8 +235,8 @@ Result<void> bind_insert(Binder& binder, JsonNode fields, BoundWrite& w) {
     auto [sk, select] = node_kind(select_node);
     bool plain_values = has_field(select, "valuesLists") && !has_field(select, "sortClause") &&
                         !has_field(select, "limitCount") && !has_field(select, "withClause");
-    auto source = plain_values ? bind_insert_values(binder, select, w)
-                               : bind_insert_select(binder, select, location_of(select_node), w);
+    auto source = plain_values ? bind_insert_values(binder, select, listed, w)
+                               : bind_insert_select(binder, select, location_of(select_node), listed, w);
     if (!source) {
         return source.error();
     }

@@ -173,6 +173,9 @@ def test_insert_returning_and_defaults(conn, backends, service):
                           f"(8, 'fig', DEFAULT) RETURNING id, upper(name) AS shout, qty")
     assert tag == "INSERT 0 2"
     assert sorted(rows) == [(7, "KIWI", None), (8, "FIG", None)]
+    # Without a column list, the values fill the first columns.
+    tag, rows = run(conn, f"INSERT INTO {service}.items VALUES (9, 'lime') RETURNING *")
+    assert (tag, rows) == ("INSERT 0 1", [(9, "lime", None, None)])
 
 
 @pytest.mark.parametrize("service", SERVICES)
