@@ -253,7 +253,7 @@ boost::asio::awaitable<Result<void>> Engine::run_statement(const ParsedStatement
         if (!binder.param_types().empty()) {
             co_return Error::make("42P02", "there is no parameter $1");
         }
-        co_return co_await run_query(*logical, explain, analyze, {}, sink);
+        co_return co_await run_query(*logical, explain, analyze, {}, transaction, sink);
     }
     if (kind == "VariableSetStmt") {
         std::string name = ascii_lower(string_field(fields, "name"));
@@ -289,7 +289,8 @@ boost::asio::awaitable<Result<void>> Engine::run_statement(const ParsedStatement
 }
 
 boost::asio::awaitable<Result<void>> Engine::run_query(PlanPtr logical, bool explain, bool analyze,
-                                                       const std::vector<Value>& params, ResultSink& sink) {
+                                                       const std::vector<Value>& params,
+                                                       SessionTransaction& transaction, ResultSink& sink) {
     DialectLookup dialects = [this](std::string_view service) -> const Dialect* {
         Connector* c = connector(service);
         return c ? &c->dialect() : nullptr;
@@ -307,7 +308,9 @@ boost::asio::awaitable<Result<void>> Engine::run_query(PlanPtr logical, bool exp
         co_return Result<void>{};
     }
     ExecContext ctx;
-    ctx.connector = [this](std::string_view service) { return connector(service); };
+    ctx.connector = [this, &transaction](std::string_view service) {
+        return transaction.connector_for(service, connector(service));
+    };
     ctx.params = params;
     ctx.collect_stats = analyze;
     ctx.statement_timestamp_us = now_micros_since_2000();

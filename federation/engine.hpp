@@ -65,8 +65,10 @@ class Engine {
                                                        const std::string& default_service,
                                                        SessionSettings& settings, SessionTransaction& transaction,
                                                        ResultSink& sink);
+    /// Reads go through the session's pinned transactions, so a block sees its own writes.
     boost::asio::awaitable<Result<void>> run_query(PlanPtr logical, bool explain, bool analyze,
-                                                   const std::vector<Value>& params, ResultSink& sink);
+                                                   const std::vector<Value>& params, SessionTransaction& transaction,
+                                                   ResultSink& sink);
 
     struct Service {
         std::string kind;

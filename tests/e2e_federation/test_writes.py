@@ -297,6 +297,9 @@ def test_block_reads_its_own_writes(conn, backends):
     assert tag == "INSERT 0 2"  # the INSERT's SELECT ran on pg1's open transaction
     tag, rows = run(conn, "UPDATE my1.items SET qty = qty + 1 WHERE id = 2 RETURNING qty")
     assert (tag, rows) == ("UPDATE 1", [(21,)])
+    # A plain SELECT in the block reads through the same pinned transactions.
+    _, rows = run(conn, "SELECT m.id, m.qty, p.qty FROM my1.items m JOIN pg1.items p ON p.id = m.id ORDER BY 1")
+    assert rows == [(1, 10, 10), (2, 21, 20)]
     run(conn, "COMMIT")
     assert backends.ids("pg1") == [1, 2] and backends.ids("my1") == [1, 2]
 
