@@ -1,10 +1,10 @@
 // Joins: the right child (the planner puts the smaller side there) is built into a hash
-// table on the equi-join keys of the condition; the left child streams through it. Without
-// an equi key the right side is kept in a list and every pair is tested (nested loop).
+// table (JoinTable) on the equi-join keys of the condition; the left child streams through it.
+// Without an equi key the right side is kept as a row list and every pair is tested (nested loop).
 
+#include "federation/exec/join_table.hpp"
 #include "federation/exec/operators.hpp"
 
-#include <unordered_map>
 #include <unordered_set>
 
 namespace nectar::federation::exec {
@@ -70,13 +70,65 @@ JoinCondition split_condition(const ExprPtr& condition, int left_width) {
     return jc;
 }
 
-bool has_null(const Row& key) {
-    for (const auto& v : key) {
-        if (v.is_null())
-            return true;
+// Where each key value of a row is: a column read in place, or an expression evaluated into
+// `computed` (no temporary Row per lookup).
+class KeyReader {
+  public:
+    /// `exprs` over rows of `width` columns.
+    KeyReader(std::vector<ExprPtr> exprs, size_t width)
+        : exprs_(std::move(exprs))
+        , width_(width)
+        , values(exprs_.size()) {
+        size_t count = 0;
+        for (const auto& e : exprs_)
+            count += in_place(*e) ? 0 : 1;
+        computed.resize(count);
     }
-    return false;
-}
+
+    Result<void> read(const Row& row, ExecContext& ctx) {
+        size_t c = 0;
+        for (size_t i = 0; i < exprs_.size(); ++i) {
+            const Expr& e = *exprs_[i];
+            if (in_place(e) && static_cast<size_t>(e.column) < row.size()) {
+                values[i] = &row[e.column];
+                continue;
+            }
+            auto v = evaluate(e, row, ctx);
+            if (!v)
+                return v.error();
+            computed[c] = std::move(*v);
+            values[i] = &computed[c++];
+        }
+        return {};
+    }
+    bool has_null() const {
+        for (const Value* v : values) {
+            if (v->is_null())
+                return true;
+        }
+        return false;
+    }
+    /// Where each key sits in a stored build row: its column, or after the row's columns.
+    std::vector<size_t> stored_columns() const {
+        std::vector<size_t> columns;
+        size_t c = 0;
+        for (const auto& e : exprs_)
+            columns.push_back(in_place(*e) ? static_cast<size_t>(e->column) : width_ + c++);
+        return columns;
+    }
+
+  private:
+    bool in_place(const Expr& e) const {
+        return e.kind == Expr::Kind::Column && e.column >= 0 && static_cast<size_t>(e.column) < width_;
+    }
+
+    std::vector<ExprPtr> exprs_;
+    size_t width_;
+
+  public:
+    std::vector<const Value*> values; ///< per key, valid until the row or `computed` changes
+    std::vector<Value> computed;      ///< the keys that are not bare columns, in order
+};
 
 class Join final : public Operator {
   public:
@@ -89,7 +141,10 @@ class Join final : public Operator {
         , left_(std::move(left))
         , right_(std::move(right))
         , ctx_(ctx)
-        , memory_(ctx) {}
+        , memory_(ctx)
+        , probe_keys_(cond_.left_keys, left_width_)
+        , build_keys_(cond_.right_keys, right_width_)
+        , table_(right_width_, build_keys_.stored_columns()) {}
 
     boost::asio::awaitable<Result<bool>> next(Batch& batch) override {
         if (!built_) {
@@ -97,7 +152,7 @@ class Join final : public Operator {
             if (!b)
                 co_return b.error();
         }
-        if (build_rows_.empty() && !preserves_left())
+        if (table_.rows() == 0 && !preserves_left())
             co_return false; // nothing can match: the left side is never read
         size_t limit = batch.rows.size() + Batch::kBatchRows;
         while (batch.rows.size() < limit) {
@@ -116,7 +171,7 @@ class Join final : public Operator {
                 if (!r)
                     co_return r.error();
                 left_done_ = !*r;
-            } else if (type_ == JoinType::Right || type_ == JoinType::Full) {
+            } else if (keeps_unmatched_build()) {
                 if (!emit_unmatched(batch, limit))
                     co_return false;
             } else {
@@ -127,6 +182,8 @@ class Join final : public Operator {
     }
 
   private:
+    static constexpr uint32_t kNone = JoinTable::kNone;
+
     bool hashed() const { return !cond_.left_keys.empty(); }
     bool preserves_left() const {
         return type_ == JoinType::Left || type_ == JoinType::Full || type_ == JoinType::Anti;
@@ -135,22 +192,47 @@ class Join final : public Operator {
 
     boost::asio::awaitable<Result<void>> build() {
         bool more = true;
+        Batch in;
         while (more) {
-            Batch in;
+            in.rows.clear();
             auto r = co_await right_->next(in);
             if (!r)
                 co_return r.error();
             more = *r;
-            for (auto& row : in.rows) {
-                auto added = add_build_row(std::move(row));
+            for (const auto& row : in.rows) {
+                auto added = add_build_row(row);
                 if (!added)
                     co_return added;
             }
         }
-        matched_.assign(build_rows_.size(), 0);
+        table_.finish();
+        auto s = sync_memory();
+        if (!s)
+            co_return s;
+        if (keeps_unmatched_build()) {
+            auto m = memory_.add(table_.rows());
+            if (!m)
+                co_return m;
+            matched_.assign(table_.rows(), 0);
+        }
         built_ = true;
         reduce_probe_side();
         co_return Result<void>{};
+    }
+
+    // Brings the table's bytes counted against the query's limit up (or down) to what it holds.
+    Result<void> sync_memory() {
+        size_t now = table_.memory_bytes();
+        if (now < accounted_) {
+            memory_.release(accounted_ - now);
+            accounted_ = now;
+        } else if (now > accounted_) {
+            auto m = memory_.add(now - accounted_);
+            if (!m)
+                return m;
+            accounted_ = now;
+        }
+        return {};
     }
 
     /// Semi-join reduction: when the probe side is one remote query and only its matching rows
@@ -160,8 +242,8 @@ class Join final : public Operator {
         static constexpr size_t kKeysPerBatch = 5'000; // one remote query per batch keeps statements small
         const PlanNode& probe = *node_.children[0];
         bool drops_unmatched_probe = type_ == JoinType::Inner || type_ == JoinType::Semi || type_ == JoinType::Right;
-        if (!hashed() || !drops_unmatched_probe || probe.kind != PlanNode::Kind::Remote || table_.empty() ||
-            table_.size() > kMaxKeys) {
+        if (!hashed() || !drops_unmatched_probe || probe.kind != PlanNode::Kind::Remote || table_.groups() == 0 ||
+            table_.groups() > kMaxKeys) {
             return;
         }
         // The first key that is a bare column of the probe query's output.
@@ -179,12 +261,12 @@ class Join final : public Operator {
         const Dialect& dialect = connector->dialect();
         std::unordered_set<Row, RowHash, RowEq> seen;
         std::vector<std::string> literals;
-        for (const auto& [k, rows] : table_) {
-            Row one{k[key]};
+        table_.for_each_group([&](uint32_t group) {
+            Row one{table_.key(group, key)};
             if (seen.insert(one).second) {
-                literals.push_back(dialect.literal(k[key]));
+                literals.push_back(dialect.literal(one[0]));
             }
-        }
+        });
         std::string column = "nectar_sj." + dialect.quote_identifier("c" + std::to_string(cond_.left_keys[key]->column));
         std::vector<std::string> batches;
         for (size_t begin = 0; begin < literals.size(); begin += kKeysPerBatch) {
@@ -199,46 +281,45 @@ class Join final : public Operator {
         ctx_.remote_rewrites[&probe] = std::move(batches);
     }
 
-    Result<void> add_build_row(Row row) {
-        Row key;
+    Result<void> add_build_row(const Row& row) {
+        if (row.size() < right_width_)
+            return Error::make("XX000", "join input row has " + std::to_string(row.size()) + " columns, expected " +
+                                            std::to_string(right_width_));
         if (hashed()) {
-            auto k = evaluate_all(cond_.right_keys, row, ctx_, key);
+            auto k = build_keys_.read(row, ctx_);
             if (!k)
                 return k;
             // NULL keys never match; only an outer join on this side still needs the row.
-            if (has_null(key) && !keeps_unmatched_build())
+            if (build_keys_.has_null() && !keeps_unmatched_build())
                 return {};
         }
-        auto m = memory_.add(row_bytes(row) + row_bytes(key) + sizeof(uint32_t) * 4);
-        if (!m)
-            return m;
-        auto index = static_cast<uint32_t>(build_rows_.size());
-        build_rows_.push_back(std::move(row));
-        if (hashed() && !has_null(key))
-            table_[std::move(key)].push_back(index);
-        return {};
+        table_.add(row, build_keys_.computed, build_keys_.values);
+        return sync_memory();
     }
 
-    // Looks up the candidates of the next probe row.
+    // Finds the first candidate of the next probe row.
     Result<void> start_row() {
         const Row& left = probe_.rows[probe_pos_];
-        candidates_ = nullptr;
-        candidate_count_ = build_rows_.size();
+        cand_ = table_.rows() > 0 ? 0 : kNone; // nested loop: every build row
         if (hashed()) {
-            Row key;
-            auto k = evaluate_all(cond_.left_keys, left, ctx_, key);
+            auto k = probe_keys_.read(left, ctx_);
             if (!k)
                 return k;
-            auto it = has_null(key) ? table_.end() : table_.find(key);
-            candidates_ = it == table_.end() ? nullptr : &it->second;
-            candidate_count_ = candidates_ ? candidates_->size() : 0;
+            cand_ = probe_keys_.has_null() ? kNone : table_.find(probe_keys_.values);
         }
-        scratch_.assign(left.begin(), left.end());
-        scratch_.resize(left_width_ + right_width_);
-        candidate_pos_ = 0;
+        if (!cond_.residual.empty() && cand_ != kNone) {
+            scratch_.assign(left.begin(), left.begin() + std::min(left.size(), left_width_));
+            scratch_.resize(left_width_);
+        }
         row_matched_ = false;
         in_row_ = true;
         return {};
+    }
+
+    uint32_t next_candidate(uint32_t row) const {
+        if (hashed())
+            return table_.next_in_group(row);
+        return row + 1 < table_.rows() ? row + 1 : kNone;
     }
 
     Result<bool> residual_holds(const Row& combined) {
@@ -250,26 +331,51 @@ class Join final : public Operator {
         return true;
     }
 
+    // The probe row's columns then build row `row`'s; the probe row is moved out when `last`.
+    Row joined(Row& left, uint32_t row, bool last) const {
+        Row out;
+        out.reserve(left_width_ + right_width_);
+        auto end = left.begin() + std::min(left.size(), left_width_);
+        if (last)
+            out.insert(out.end(), std::make_move_iterator(left.begin()), std::make_move_iterator(end));
+        else
+            out.insert(out.end(), left.begin(), end);
+        out.resize(left_width_);
+        table_.read(row, out);
+        return out;
+    }
+
     // Tests candidates of the current probe row until it is done or the batch is full.
     Result<void> probe_row(Batch& batch, size_t limit) {
         bool semi_or_anti = type_ == JoinType::Semi || type_ == JoinType::Anti;
-        while (candidate_pos_ < candidate_count_ && batch.rows.size() < limit) {
-            uint32_t index = candidates_ ? (*candidates_)[candidate_pos_] : candidate_pos_;
-            ++candidate_pos_;
-            const Row& right = build_rows_[index];
-            std::copy(right.begin(), right.end(), scratch_.begin() + left_width_);
-            auto ok = residual_holds(scratch_);
-            if (!ok)
-                return ok.error();
-            if (!*ok)
-                continue;
+        bool residual = !cond_.residual.empty();
+        while (cand_ != kNone && batch.rows.size() < limit) {
+            uint32_t row = cand_;
+            cand_ = next_candidate(row);
+            bool last = cand_ == kNone;
+            if (residual) {
+                scratch_.resize(left_width_);
+                table_.read(row, scratch_);
+                auto ok = residual_holds(scratch_);
+                if (!ok)
+                    return ok.error();
+                if (!*ok)
+                    continue;
+            }
             row_matched_ = true;
-            matched_[index] = 1;
-            if (semi_or_anti)
-                break;
-            batch.rows.push_back(scratch_);
+            if (keeps_unmatched_build())
+                matched_[row] = 1;
+            if (semi_or_anti) {
+                cand_ = kNone;
+            } else if (!residual) {
+                batch.rows.push_back(joined(probe_.rows[probe_pos_], row, last));
+            } else if (last) {
+                batch.rows.push_back(std::move(scratch_));
+            } else {
+                batch.rows.push_back(scratch_);
+            }
         }
-        if (candidate_pos_ < candidate_count_ && !(semi_or_anti && row_matched_))
+        if (cand_ != kNone)
             return {}; // batch full: resume this row on the next call
         finish_row(batch);
         return {};
@@ -291,16 +397,17 @@ class Join final : public Operator {
 
     // Right/Full: build rows no probe row matched, NULL-extended on the left. False when done.
     bool emit_unmatched(Batch& batch, size_t limit) {
-        while (unmatched_pos_ < build_rows_.size() && batch.rows.size() < limit) {
-            size_t i = unmatched_pos_++;
+        while (unmatched_pos_ < table_.rows() && batch.rows.size() < limit) {
+            auto i = static_cast<uint32_t>(unmatched_pos_++);
             if (matched_[i])
                 continue;
-            Row out(left_width_);
-            auto& right = build_rows_[i];
-            out.insert(out.end(), std::make_move_iterator(right.begin()), std::make_move_iterator(right.end()));
+            Row out;
+            out.reserve(left_width_ + right_width_);
+            out.resize(left_width_);
+            table_.read(i, out);
             batch.rows.push_back(std::move(out));
         }
-        return unmatched_pos_ < build_rows_.size();
+        return unmatched_pos_ < table_.rows();
     }
 
     const PlanNode& node_;
@@ -312,21 +419,21 @@ class Join final : public Operator {
     OperatorPtr right_;
     ExecContext& ctx_;
     MemoryReservation memory_;
+    KeyReader probe_keys_;
+    KeyReader build_keys_;
 
     bool built_ = false;
-    std::vector<Row> build_rows_;
-    std::vector<char> matched_;
-    std::unordered_map<Row, std::vector<uint32_t>, RowHash, RowEq> table_;
+    JoinTable table_;
+    size_t accounted_ = 0;  ///< bytes of table_ already counted in memory_
+    std::vector<char> matched_; ///< Right/Full: which build rows met a probe row
 
     Batch probe_;
     size_t probe_pos_ = 0;
     bool left_done_ = false;
     bool in_row_ = false;
-    const std::vector<uint32_t>* candidates_ = nullptr; ///< null: every build row (nested loop)
-    size_t candidate_count_ = 0;
-    size_t candidate_pos_ = 0;
+    uint32_t cand_ = kNone; ///< the current probe row's next candidate build row
     bool row_matched_ = false;
-    Row scratch_; ///< the probe row followed by the candidate build row
+    Row scratch_; ///< with a residual: the probe row followed by the candidate build row
     size_t unmatched_pos_ = 0;
 };
 
