@@ -78,6 +78,10 @@ class Binder {
     /// [NOT] EXISTS (subquery correlated by its WHERE conjuncts) → semi (anti) join; nullptr
     /// when the subquery is not correlated (the ordinary path handles it).
     Result<PlanPtr> decorrelate_exists(JsonNode sublink, bool negated, PlanPtr plan, const Scope& scope);
+    /// (SELECT agg(...) FROM ... WHERE inner = outer.col AND ...) in a select list → a LEFT JOIN
+    /// to the subquery grouped by its correlation keys; count() of no rows stays 0. nullptr when
+    /// the subquery does not have that shape.
+    Result<ExprPtr> decorrelate_scalar(JsonNode sublink);
     Result<std::vector<ExprPtr>> bind_group_by(JsonNode fields, const Scope& scope, const std::vector<std::pair<ExprPtr, std::string>>& targets, std::vector<std::vector<int>>& sets);
 
     Result<ExprPtr> bind_column_ref(JsonNode fields, ExprContext& ctx);
@@ -99,6 +103,10 @@ class Binder {
     /// column k becomes Param −(k+1) instead of an error.
     bool allow_outer_refs_ = false;
     bool saw_outer_ref_ = false;
+    /// While a block's select list is bound: its FROM/WHERE plan and scope, which a correlated
+    /// scalar aggregate subquery extends with a LEFT JOIN (decorrelate_scalar).
+    PlanPtr* block_plan_ = nullptr;
+    Scope* block_scope_ = nullptr;
     std::vector<Type> param_types_;
     std::vector<std::string> services_;
     struct Cte {

@@ -609,6 +609,17 @@ Result<ExprPtr> Binder::bind_sublink(JsonNode f, ExprContext& ctx) {
     Binder inner = nested();
     auto [sk, sub] = node_kind(field(f, "subselect"));
     auto plan = inner.bind_select(sub, ctx.scope);
+    if (!plan && type == "EXPR_SUBLINK" && block_scope_ != nullptr && block_scope_ == ctx.scope &&
+        plan.error().sqlstate == "0A000") {
+        // Maybe a correlated aggregate subquery in the select list: try it as a LEFT JOIN.
+        auto joined = decorrelate_scalar(f);
+        if (!joined) {
+            return joined.error();
+        }
+        if (*joined) {
+            return *joined;
+        }
+    }
     if (!plan) {
         return plan.error();
     }
