@@ -1,0 +1,234 @@
+// Expression forms with more structure: CASE, subqueries in expressions, the column names
+// PostgreSQL gives unnamed expressions, and structural equality of bound expressions.
+#include "federation/sql/binder.hpp"
+
+#include "federation/sql/binder_rewrite.hpp"
+
+namespace nectar::federation {
+
+namespace {
+
+Error error_at(std::string sqlstate, std::string message, int location) {
+    Error e = Error::make(std::move(sqlstate), std::move(message));
+    e.position = location >= 0 ? location + 1 : 0;
+    return e;
+}
+
+std::shared_ptr<Expr> make(Expr::Kind kind, Type type) {
+    auto e = std::make_shared<Expr>();
+    e->kind = kind;
+    e->type = type;
+    return e;
+}
+
+Error with_position(Error e, int location) {
+    if (e.position == 0 && location >= 0) {
+        e.position = location + 1;
+    }
+    return e;
+}
+
+std::string last_name(const std::vector<std::string>& names) { return names.empty() ? "" : names.back(); }
+
+} // namespace
+
+Result<ExprPtr> Binder::bind_case(JsonNode f, ExprContext& ctx) {
+    const int loc = static_cast<int>(int_field(f, "location", -1));
+    ExprPtr subject;
+    if (has_field(f, "arg")) {
+        auto s = bind_expr(field(f, "arg"), ctx);
+        if (!s) {
+            return s.error();
+        }
+        subject = *s;
+    }
+    std::vector<ExprPtr> conditions, results;
+    for (JsonNode w : list_field(f, "args")) {
+        auto [k, wf] = node_kind(w);
+        auto cond = bind_expr(field(wf, "expr"), ctx);
+        if (!cond) {
+            return cond.error();
+        }
+        ExprPtr c = *cond;
+        if (subject) {
+            auto eq = make_operator("=", subject, c, location_of(field(wf, "expr")));
+            if (!eq) {
+                return eq.error();
+            }
+            c = *eq;
+        }
+        auto as_bool = coerce(c, Type::Bool, location_of(field(wf, "expr")));
+        if (!as_bool) {
+            return error_at("42804", "argument of CASE/WHEN must be type boolean, not type " +
+                                         std::string(type_name(c->type)),
+                            location_of(field(wf, "expr")));
+        }
+        conditions.push_back(*as_bool);
+        auto res = bind_expr(field(wf, "result"), ctx);
+        if (!res) {
+            return res.error();
+        }
+        results.push_back(*res);
+    }
+    if (has_field(f, "defresult")) {
+        auto d = bind_expr(field(f, "defresult"), ctx);
+        if (!d) {
+            return d.error();
+        }
+        results.push_back(*d);
+    } else {
+        results.push_back(Expr::constant(Value::null()));
+    }
+    auto unified = unify(std::move(results), "CASE", loc);
+    if (!unified) {
+        return unified.error();
+    }
+    auto e = make(Expr::Kind::Case, (*unified)[0]->type);
+    for (size_t i = 0; i < conditions.size(); i++) {
+        e->args.push_back(conditions[i]);
+        e->args.push_back((*unified)[i]);
+    }
+    e->args.push_back(unified->back());
+    e->label = "case";
+    return ExprPtr(e);
+}
+
+Result<ExprPtr> Binder::bind_sublink(JsonNode f, ExprContext& ctx) {
+    std::string_view type = string_field(f, "subLinkType");
+    const int loc = static_cast<int>(int_field(f, "location", -1));
+    Binder inner = nested();
+    auto [sk, sub] = node_kind(field(f, "subselect"));
+    auto plan = inner.bind_select(sub, ctx.scope);
+    if (!plan && type == "EXPR_SUBLINK" && block_scope_ != nullptr && block_scope_ == ctx.scope &&
+        plan.error().sqlstate == "0A000") {
+        // Maybe a correlated aggregate subquery in the select list: try it as a LEFT JOIN.
+        auto joined = decorrelate_scalar(f);
+        if (!joined) {
+            return joined.error();
+        }
+        if (*joined) {
+            return *joined;
+        }
+    }
+    if (!plan) {
+        return plan.error();
+    }
+    absorb(inner);
+    auto e = make(Expr::Kind::Subquery, Type::Bool);
+    e->subquery = *plan;
+    if (type == "EXISTS_SUBLINK") {
+        e->sub_kind = Expr::SubKind::Exists;
+        e->label = "exists";
+        return ExprPtr(e);
+    }
+    if ((*plan)->columns.size() != 1) {
+        return error_at("42601", "subquery must return only one column", loc);
+    }
+    if (type == "EXPR_SUBLINK") {
+        e->sub_kind = Expr::SubKind::Scalar;
+        e->type = (*plan)->columns[0].type;
+        e->label = (*plan)->columns[0].name;
+        return ExprPtr(e);
+    }
+    if (type == "ANY_SUBLINK") {
+        std::string op = last_name(name_list(f, "operName"));
+        if (!op.empty() && op != "=") {
+            return error_at("0A000", "op ANY (subquery) is supported only for =", loc);
+        }
+        auto test = bind_expr(field(f, "testexpr"), ctx);
+        if (!test) {
+            return test.error();
+        }
+        auto column = Expr::column_ref(0, (*plan)->columns[0].type);
+        auto unified = unify({*test, column}, "IN", loc);
+        if (!unified) {
+            return unified.error();
+        }
+        if ((*unified)[1]->type != column->type) {
+            e->subquery = make_project(*plan, {(*unified)[1]}, {(*plan)->columns[0].name});
+        }
+        auto eq = resolve_operator("=", (*unified)[0]->type, (*unified)[0]->type);
+        if (!eq) {
+            return with_position(eq.error(), loc);
+        }
+        e->fn = std::make_shared<ScalarImpl>(std::move(*eq));
+        e->sub_kind = Expr::SubKind::In;
+        e->args = {(*unified)[0]};
+        e->label = "?column?";
+        return ExprPtr(e);
+    }
+    return error_at("0A000", "subquery form " + std::string(type) + " is not supported by Nectar's federated engine yet",
+                    loc);
+}
+
+std::string default_label(JsonNode node) {
+    auto [kind, f] = node_kind(node);
+    if (kind == "ColumnRef") {
+        auto parts = list_field(f, "fields");
+        return parts.empty() ? "?column?" : std::string(string_value(parts.back()));
+    }
+    if (kind == "FuncCall") {
+        return last_name(name_list(f, "funcname"));
+    }
+    if (kind == "TypeCast") {
+        std::string inner = default_label(field(f, "arg"));
+        return inner != "?column?" ? inner : last_name(name_list(field(f, "typeName"), "names"));
+    }
+    if (kind == "CaseExpr") {
+        return "case";
+    }
+    if (kind == "CoalesceExpr") {
+        return "coalesce";
+    }
+    if (kind == "MinMaxExpr") {
+        return string_field(f, "op") == "IS_GREATEST" ? "greatest" : "least";
+    }
+    if (kind == "A_Expr" && string_field(f, "kind") == "AEXPR_NULLIF") {
+        return "nullif";
+    }
+    if (kind == "SubLink") {
+        std::string_view t = string_field(f, "subLinkType");
+        if (t == "EXISTS_SUBLINK") {
+            return "exists";
+        }
+        if (t == "EXPR_SUBLINK") {
+            auto [sk, sub] = node_kind(field(f, "subselect"));
+            auto targets = list_field(sub, "targetList");
+            if (targets.size() == 1) {
+                auto [tk, tf] = node_kind(targets[0]);
+                return has_field(tf, "name") ? std::string(string_field(tf, "name")) : default_label(field(tf, "val"));
+            }
+        }
+    }
+    if (kind == "SQLValueFunction") {
+        std::string_view op = string_field(f, "op");
+        return op == "SVFOP_CURRENT_DATE" ? "current_date" : op == "SVFOP_LOCALTIMESTAMP" ? "localtimestamp" : "current_timestamp";
+    }
+    return "?column?";
+}
+
+bool same_expr(const Expr& a, const Expr& b) {
+    if (a.kind != b.kind || a.type != b.type || a.column != b.column || a.param != b.param ||
+        a.negated != b.negated || a.args.size() != b.args.size() || a.subquery != b.subquery) {
+        return false;
+    }
+    if (a.kind == Expr::Kind::Const) {
+        if (a.value.is_null() != b.value.is_null()) {
+            return false;
+        }
+        if (!a.value.is_null() && to_pg_text(a.value) != to_pg_text(b.value)) {
+            return false;
+        }
+    }
+    if ((a.fn == nullptr) != (b.fn == nullptr) || (a.fn && a.fn->name != b.fn->name)) {
+        return false;
+    }
+    for (size_t i = 0; i < a.args.size(); i++) {
+        if (!same_expr(*a.args[i], *b.args[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace nectar::federation
