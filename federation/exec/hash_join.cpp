@@ -85,7 +85,8 @@ class KeyReader {
         computed.resize(count);
     }
 
-    Result<void> read(const Row& row, ExecContext& ctx) {
+    /// False with `error` set when a key expression fails.
+    bool read(const Row& row, ExecContext& ctx, Error& error) {
         size_t c = 0;
         for (size_t i = 0; i < exprs_.size(); ++i) {
             const Expr& e = *exprs_[i];
@@ -94,13 +95,17 @@ class KeyReader {
                 continue;
             }
             auto v = evaluate(e, row, ctx);
-            if (!v)
-                return v.error();
+            if (!v) {
+                error = v.error();
+                return false;
+            }
             computed[c] = std::move(*v);
             values[i] = &computed[c++];
         }
-        return {};
+        return true;
     }
+    /// Every key is a bare column: reading the keys cannot fail and costs nothing.
+    bool all_in_place() const { return computed.empty(); }
     bool has_null() const {
         for (const Value* v : values) {
             if (v->is_null())
@@ -157,13 +162,11 @@ class Join final : public Operator {
         size_t limit = batch.rows.size() + Batch::kBatchRows;
         while (batch.rows.size() < limit) {
             if (in_row_) {
-                auto p = probe_row(batch, limit);
-                if (!p)
-                    co_return p.error();
+                if (!probe_row(batch, limit))
+                    co_return error_;
             } else if (probe_pos_ < probe_.rows.size()) {
-                auto s = start_row();
-                if (!s)
-                    co_return s.error();
+                if (!start_row())
+                    co_return error_;
             } else if (!left_done_) {
                 probe_.rows.clear();
                 probe_pos_ = 0;
@@ -171,6 +174,7 @@ class Join final : public Operator {
                 if (!r)
                     co_return r.error();
                 left_done_ = !*r;
+                look_up_batch();
             } else if (keeps_unmatched_build()) {
                 if (!emit_unmatched(batch, limit))
                     co_return false;
@@ -200,9 +204,8 @@ class Join final : public Operator {
                 co_return r.error();
             more = *r;
             for (const auto& row : in.rows) {
-                auto added = add_build_row(row);
-                if (!added)
-                    co_return added;
+                if (!add_build_row(row))
+                    co_return error_;
             }
         }
         table_.finish();
@@ -281,30 +284,73 @@ class Join final : public Operator {
         ctx_.remote_rewrites[&probe] = std::move(batches);
     }
 
-    Result<void> add_build_row(const Row& row) {
-        if (row.size() < right_width_)
-            return Error::make("XX000", "join input row has " + std::to_string(row.size()) + " columns, expected " +
-                                            std::to_string(right_width_));
+    // Per-row steps return false with error_ set: a Result<void> builds an Error even on success.
+    bool add_build_row(const Row& row) {
+        if (row.size() < right_width_) {
+            error_ = Error::make("XX000", "join input row has " + std::to_string(row.size()) +
+                                              " columns, expected " + std::to_string(right_width_));
+            return false;
+        }
         if (hashed()) {
-            auto k = build_keys_.read(row, ctx_);
-            if (!k)
-                return k;
+            if (!build_keys_.read(row, ctx_, error_))
+                return false;
             // NULL keys never match; only an outer join on this side still needs the row.
             if (build_keys_.has_null() && !keeps_unmatched_build())
-                return {};
+                return true;
         }
         table_.add(row, build_keys_.computed, build_keys_.values);
-        return sync_memory();
+        if (table_.memory_bytes() == accounted_)
+            return true;
+        auto m = sync_memory();
+        if (!m)
+            error_ = m.error();
+        return m.ok();
+    }
+
+    // Looks up a whole probe batch in three passes (hash, find, reach the row), each issuing
+    // prefetches the next pass uses, so the cache misses of many rows overlap.
+    void look_up_batch() {
+        batch_candidates_.clear();
+        if (!hashed() || !probe_keys_.all_in_place() || table_.groups() == 0)
+            return;
+        size_t n = probe_.rows.size();
+        batch_hashes_.resize(n);
+        batch_candidates_.assign(n, kNone);
+        std::vector<char> skip(n);
+        for (size_t i = 0; i < n; ++i) {
+            if (!probe_keys_.read(probe_.rows[i], ctx_, error_)) {
+                batch_candidates_.clear(); // row by row, where the error is reported
+                return;
+            }
+            skip[i] = probe_keys_.has_null();
+            if (!skip[i]) {
+                batch_hashes_[i] = JoinTable::hash(probe_keys_.values);
+                table_.prefetch_slot(batch_hashes_[i]);
+            }
+        }
+        for (size_t i = 0; i < n; ++i) {
+            if (skip[i] || !probe_keys_.read(probe_.rows[i], ctx_, error_))
+                continue;
+            batch_candidates_[i] = table_.find(probe_keys_.values, batch_hashes_[i]);
+            if (batch_candidates_[i] != kNone)
+                table_.prefetch_offset(batch_candidates_[i]);
+        }
+        bool reads_rows = !(type_ == JoinType::Semi || type_ == JoinType::Anti) || !cond_.residual.empty();
+        for (size_t i = 0; i < n && reads_rows; ++i) {
+            if (batch_candidates_[i] != kNone)
+                table_.prefetch_row(batch_candidates_[i]);
+        }
     }
 
     // Finds the first candidate of the next probe row.
-    Result<void> start_row() {
+    bool start_row() {
         const Row& left = probe_.rows[probe_pos_];
         cand_ = table_.rows() > 0 ? 0 : kNone; // nested loop: every build row
-        if (hashed()) {
-            auto k = probe_keys_.read(left, ctx_);
-            if (!k)
-                return k;
+        if (!batch_candidates_.empty()) {
+            cand_ = batch_candidates_[probe_pos_];
+        } else if (hashed()) {
+            if (!probe_keys_.read(left, ctx_, error_))
+                return false;
             cand_ = probe_keys_.has_null() ? kNone : table_.find(probe_keys_.values);
         }
         if (!cond_.residual.empty() && cand_ != kNone) {
@@ -313,7 +359,7 @@ class Join final : public Operator {
         }
         row_matched_ = false;
         in_row_ = true;
-        return {};
+        return true;
     }
 
     uint32_t next_candidate(uint32_t row) const {
@@ -346,7 +392,7 @@ class Join final : public Operator {
     }
 
     // Tests candidates of the current probe row until it is done or the batch is full.
-    Result<void> probe_row(Batch& batch, size_t limit) {
+    bool probe_row(Batch& batch, size_t limit) {
         bool semi_or_anti = type_ == JoinType::Semi || type_ == JoinType::Anti;
         bool residual = !cond_.residual.empty();
         while (cand_ != kNone && batch.rows.size() < limit) {
@@ -357,8 +403,10 @@ class Join final : public Operator {
                 scratch_.resize(left_width_);
                 table_.read(row, scratch_);
                 auto ok = residual_holds(scratch_);
-                if (!ok)
-                    return ok.error();
+                if (!ok) {
+                    error_ = ok.error();
+                    return false;
+                }
                 if (!*ok)
                     continue;
             }
@@ -376,9 +424,9 @@ class Join final : public Operator {
             }
         }
         if (cand_ != kNone)
-            return {}; // batch full: resume this row on the next call
+            return true; // batch full: resume this row on the next call
         finish_row(batch);
-        return {};
+        return true;
     }
 
     void finish_row(Batch& batch) {
@@ -432,9 +480,12 @@ class Join final : public Operator {
     bool left_done_ = false;
     bool in_row_ = false;
     uint32_t cand_ = kNone; ///< the current probe row's next candidate build row
+    std::vector<uint64_t> batch_hashes_;
+    std::vector<uint32_t> batch_candidates_; ///< per row of probe_ when looked up together, else empty
     bool row_matched_ = false;
     Row scratch_; ///< with a residual: the probe row followed by the candidate build row
     size_t unmatched_pos_ = 0;
+    Error error_; ///< why the last per-row step returned false
 };
 
 } // namespace

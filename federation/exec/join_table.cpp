@@ -12,7 +12,7 @@ JoinTable::JoinTable(size_t width, std::vector<size_t> key_columns)
     , key_columns_(std::move(key_columns))
     , int_keys_(key_columns_.size() == 1) {}
 
-uint64_t JoinTable::hash_keys(const std::vector<const Value*>& keys) {
+uint64_t JoinTable::hash(const std::vector<const Value*>& keys) {
     if (keys.size() == 1)
         return hash_value(*keys[0]);
     uint64_t h = 0x9e3779b97f4a7c15ull;
@@ -35,7 +35,7 @@ void JoinTable::add(const Row& row, const std::vector<Value>& extra, const std::
     }
     if (int_keys_ && !is_integer(keys[0]->type()))
         switch_to_hashes();
-    tags_.push_back(int_keys_ ? keys[0]->as_int() : static_cast<int64_t>(hash_keys(keys)));
+    tags_.push_back(int_keys_ ? keys[0]->as_int() : static_cast<int64_t>(hash(keys)));
 }
 
 // A non-integer key arrived: the integers stored so far become their hashes.
@@ -64,9 +64,11 @@ bool JoinTable::same_group(uint32_t row, const Slot& slot) const {
 }
 
 // Doubles the slot array (the first one sized for up to 64Ki groups), re-placing every group.
+// Growing costs less than sizing for every row up front when many rows share keys.
 void JoinTable::grow_slots() {
     size_t first = std::min<size_t>(rows(), size_t(1) << 16) * 4 / 3 + 16;
-    std::vector<Slot> old(slots_.empty() ? first : slots_.size() * 2);
+    size_t size = slots_.empty() ? first : slots_.size() * 2;
+    std::vector<Slot> old(size);
     old.swap(slots_);
     for (const Slot& slot : old) {
         if (slot.head == kNone)
@@ -84,12 +86,26 @@ void JoinTable::finish() {
     size_t n = rows();
     next_in_group_.assign(n, kNone);
     grow_slots();
+    // Hashes are computed kAhead rows early and their slots prefetched, to overlap cache misses.
+    constexpr size_t kAhead = 16;
+    uint64_t ahead[kAhead];
+    auto look_ahead = [&](size_t r) {
+        if (!null_key_[r]) {
+            ahead[r % kAhead] = tag_hash(tags_[r]);
+            prefetch_slot(ahead[r % kAhead]);
+        }
+    };
+    for (size_t r = n; r-- > n - std::min(n, kAhead);)
+        look_ahead(r);
     // Backwards, each row becomes its group's first: groups list rows in insertion order.
     for (size_t r = n; r-- > 0;) {
+        uint64_t hash = ahead[r % kAhead]; // before r - kAhead takes its place
+        if (r >= kAhead)
+            look_ahead(r - kAhead);
         if (null_key_[r])
             continue;
         auto row = static_cast<uint32_t>(r);
-        size_t i = first_slot(tag_hash(tags_[row]));
+        size_t i = first_slot(hash);
         while (slots_[i].head != kNone && !same_group(row, slots_[i]))
             i = next_slot(i);
         Slot& slot = slots_[i];
@@ -121,10 +137,9 @@ bool JoinTable::matches(const Slot& slot, uint64_t hash, const std::vector<const
     return true;
 }
 
-uint32_t JoinTable::find(const std::vector<const Value*>& keys) const {
+uint32_t JoinTable::find(const std::vector<const Value*>& keys, uint64_t hash) const {
     if (groups_ == 0)
         return kNone;
-    uint64_t hash = hash_keys(keys);
     for (size_t i = first_slot(hash); slots_[i].head != kNone; i = next_slot(i)) {
         if (matches(slots_[i], hash, keys))
             return slots_[i].head;

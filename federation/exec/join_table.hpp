@@ -29,7 +29,20 @@ class JoinTable {
     size_t rows() const { return store_.size(); }
     size_t groups() const { return groups_; }
     /// First row of the group whose keys equal `keys` (none NULL), in insertion order; kNone if none.
-    uint32_t find(const std::vector<const Value*>& keys) const;
+    uint32_t find(const std::vector<const Value*>& keys) const { return find(keys, hash(keys)); }
+    /// The same with hash(keys) already computed.
+    uint32_t find(const std::vector<const Value*>& keys, uint64_t hash) const;
+    /// The keys' hash; equal keys (1 = 1.0) hash alike.
+    static uint64_t hash(const std::vector<const Value*>& keys);
+
+    /// Prefetch hints, so a batch of lookups overlaps its cache misses: the slot a hash lands
+    /// on, then a found row's offset, then its bytes.
+    void prefetch_slot(uint64_t hash) const {
+        if (!slots_.empty())
+            __builtin_prefetch(&slots_[first_slot(hash)]);
+    }
+    void prefetch_offset(uint32_t row) const { store_.prefetch_offset(row); }
+    void prefetch_row(uint32_t row) const { store_.prefetch(row); }
     /// The group's next row after `row`, or kNone.
     uint32_t next_in_group(uint32_t row) const { return next_in_group_[row]; }
     /// The first row of every group, one call each.
@@ -62,7 +75,6 @@ class JoinTable {
         }
     };
 
-    static uint64_t hash_keys(const std::vector<const Value*>& keys);
     uint64_t tag_hash(int64_t tag) const;
     /// Maps the hash onto [0, slots) by multiply-shift, so the slot count need not be a power of two.
     size_t first_slot(uint64_t hash) const {

@@ -37,6 +37,11 @@ Result<void> evaluate_all(const std::vector<ExprPtr>& exprs, const Row& row, Exe
     out.clear();
     out.reserve(exprs.size());
     for (const auto& e : exprs) {
+        // Bare columns, the usual Project and GROUP BY input, are copied straight in.
+        if (e->kind == Expr::Kind::Column && e->column >= 0 && static_cast<size_t>(e->column) < row.size()) {
+            out.push_back(row[e->column]);
+            continue;
+        }
         auto v = evaluate(*e, row, ctx);
         if (!v)
             return v.error();
