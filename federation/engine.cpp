@@ -83,6 +83,11 @@ Engine::~Engine() = default;
 
 void Engine::add_connector(const std::string& service, const std::string& kind, std::unique_ptr<Connector> connector) {
     services_[service] = Service{kind, std::move(connector)};
+    routed_names_.clear();
+    for (const auto& [name, s] : services_) {
+        routed_names_.push_back(name);
+    }
+    routed_names_.push_back("nectar"); // SPEC §2: Nectar's own reserved catalog
 }
 
 bool Engine::has_service(std::string_view service) const { return services_.find(service) != services_.end(); }
@@ -99,6 +104,9 @@ Connector* Engine::connector(std::string_view service) const {
 }
 
 bool Engine::mentions_other_service(std::string_view sql, std::string_view session_service) const {
+    if (sql.find('.') == std::string_view::npos) {
+        return false; // most pass-through statements: no qualified name at all
+    }
     auto is_ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; };
     // One pass over the text: at each identifier start, is it a service name followed by '.'?
     for (size_t i = 0; i < sql.size(); i++) {
@@ -107,14 +115,7 @@ bool Engine::mentions_other_service(std::string_view sql, std::string_view sessi
         }
         bool quoted = sql[i] == '"';
         size_t start = quoted ? i + 1 : i;
-        static const std::string kNectarCatalog = "nectar"; // SPEC §2: Nectar's own reserved catalog
-        std::vector<const std::string*> names;
-        for (const auto& [key, service] : services_) {
-            names.push_back(&key);
-        }
-        names.push_back(&kNectarCatalog);
-        for (const std::string* name_ptr : names) {
-            const std::string& name = *name_ptr;
+        for (const std::string& name : routed_names_) {
             if (name == session_service || start + name.size() + (quoted ? 1 : 0) >= sql.size()) {
                 continue;
             }

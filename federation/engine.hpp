@@ -76,6 +76,7 @@ class Engine {
     };
     std::shared_ptr<CatalogCache> cache_;
     std::map<std::string, Service, std::less<>> services_;
+    std::vector<std::string> routed_names_; ///< services and "nectar": names that send a statement here
 };
 
 } // namespace nectar::federation
