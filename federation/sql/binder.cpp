@@ -10,11 +10,6 @@ namespace nectar::federation {
 
 namespace {
 
-Error error_at(std::string sqlstate, std::string message, int location) {
-    Error e = Error::make(std::move(sqlstate), std::move(message));
-    e.position = location >= 0 ? location + 1 : 0;
-    return e;
-}
 
 void add_scope_columns(Scope& scope, const PlanNode& plan, const std::string& qualifier,
                        const std::vector<std::string>& renames = {}) {

@@ -11,11 +11,6 @@ namespace nectar::federation {
 
 namespace {
 
-Error error_at(std::string sqlstate, std::string message, int location) {
-    Error e = Error::make(std::move(sqlstate), std::move(message));
-    e.position = location >= 0 ? location + 1 : 0;
-    return e;
-}
 
 /// ORDER BY 2 or ORDER BY name (an output column name): the select-list entry, else -1.
 int order_by_target(JsonNode key, const std::vector<std::pair<ExprPtr, std::string>>& targets, Result<void>& error) {

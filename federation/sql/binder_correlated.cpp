@@ -11,11 +11,6 @@ namespace nectar::federation {
 
 namespace {
 
-Error error_at(std::string sqlstate, std::string message, int location) {
-    Error e = Error::make(std::move(sqlstate), std::move(message));
-    e.position = location >= 0 ? location + 1 : 0;
-    return e;
-}
 
 bool has_outer_ref(const Expr& e) {
     if (e.kind == Expr::Kind::Param && e.param < 0) {

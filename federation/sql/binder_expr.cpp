@@ -8,32 +8,6 @@
 
 namespace nectar::federation {
 
-namespace {
-
-Error error_at(std::string sqlstate, std::string message, int location) {
-    Error e = Error::make(std::move(sqlstate), std::move(message));
-    e.position = location >= 0 ? location + 1 : 0;
-    return e;
-}
-
-std::shared_ptr<Expr> make(Expr::Kind kind, Type type) {
-    auto e = std::make_shared<Expr>();
-    e->kind = kind;
-    e->type = type;
-    return e;
-}
-
-Error with_position(Error e, int location) {
-    if (e.position == 0 && location >= 0) {
-        e.position = location + 1;
-    }
-    return e;
-}
-
-std::string last_name(const std::vector<std::string>& names) { return names.empty() ? "" : names.back(); }
-
-} // namespace
-
 /// The integer literal ("-12", "- 12", "0") starting at `location` in the statement text.
 int64_t literal_integer_at(std::string_view sql, int location) {
     if (location < 0 || static_cast<size_t>(location) >= sql.size()) {
@@ -52,10 +26,6 @@ int64_t literal_integer_at(std::string_view sql, int location) {
     }
     return negative ? -value : value;
 }
-
-namespace {
-
-} // namespace
 
 Binder Binder::nested() const {
     Binder inner(catalog_, default_service_, param_types_);
@@ -89,7 +59,7 @@ Result<ExprPtr> Binder::bind_expr(JsonNode node, ExprContext& ctx) {
     }
     if (kind == "BoolExpr") {
         std::string_view op = string_field(f, "boolop");
-        auto e = make(op == "AND_EXPR" ? Expr::Kind::And : op == "OR_EXPR" ? Expr::Kind::Or : Expr::Kind::Not,
+        auto e = make_expr(op == "AND_EXPR" ? Expr::Kind::And : op == "OR_EXPR" ? Expr::Kind::Or : Expr::Kind::Not,
                       Type::Bool);
         for (JsonNode a : list_field(f, "args")) {
             auto arg = bind_expr(a, ctx);
@@ -111,7 +81,7 @@ Result<ExprPtr> Binder::bind_expr(JsonNode node, ExprContext& ctx) {
         if (!arg) {
             return arg.error();
         }
-        auto e = make(Expr::Kind::IsNull, Type::Bool);
+        auto e = make_expr(Expr::Kind::IsNull, Type::Bool);
         e->negated = string_field(f, "nulltesttype") == "IS_NOT_NULL";
         e->args = {*arg};
         return ExprPtr(e);
@@ -127,7 +97,7 @@ Result<ExprPtr> Binder::bind_expr(JsonNode node, ExprContext& ctx) {
         }
         std::string_view t = string_field(f, "booltesttype");
         // x IS [NOT] TRUE/FALSE/UNKNOWN is x IS [NOT] DISTINCT FROM true/false/NULL.
-        auto e = make(Expr::Kind::IsDistinct, Type::Bool);
+        auto e = make_expr(Expr::Kind::IsDistinct, Type::Bool);
         Value target = t == "IS_TRUE" || t == "IS_NOT_TRUE"     ? Value::boolean(true)
                        : t == "IS_FALSE" || t == "IS_NOT_FALSE" ? Value::boolean(false)
                                                                 : Value::null(Type::Bool);
@@ -158,7 +128,7 @@ Result<ExprPtr> Binder::bind_expr(JsonNode node, ExprContext& ctx) {
             return unified.error();
         }
         if (kind == "CoalesceExpr") {
-            auto e = make(Expr::Kind::Coalesce, (*unified)[0]->type);
+            auto e = make_expr(Expr::Kind::Coalesce, (*unified)[0]->type);
             e->args = *unified;
             e->label = name;
             return ExprPtr(e);
@@ -171,7 +141,7 @@ Result<ExprPtr> Binder::bind_expr(JsonNode node, ExprContext& ctx) {
         if (!impl) {
             return with_position(impl.error(), loc);
         }
-        auto e = make(Expr::Kind::Call, impl->result);
+        auto e = make_expr(Expr::Kind::Call, impl->result);
         e->fn = std::make_shared<ScalarImpl>(std::move(*impl));
         e->args = *unified;
         e->label = name;
@@ -194,7 +164,7 @@ Result<ExprPtr> Binder::bind_expr(JsonNode node, ExprContext& ctx) {
         if (!impl) {
             return with_position(impl.error(), loc);
         }
-        auto e = make(Expr::Kind::Call, impl->result);
+        auto e = make_expr(Expr::Kind::Call, impl->result);
         e->fn = std::make_shared<ScalarImpl>(std::move(*impl));
         e->label = op == "SVFOP_CURRENT_DATE" ? "current_date" : "current_timestamp";
         return ExprPtr(e);
@@ -237,7 +207,7 @@ Result<ExprPtr> Binder::bind_column_ref(JsonNode f, ExprContext& ctx) {
         if (found >= 0) {
             if (scope != ctx.scope && allow_outer_refs_ && scope == ctx.scope->outer) {
                 saw_outer_ref_ = true;
-                auto e = make(Expr::Kind::Param, scope->columns[found].type);
+                auto e = make_expr(Expr::Kind::Param, scope->columns[found].type);
                 e->param = -(found + 1);
                 e->label = column;
                 return ExprPtr(e);
@@ -265,7 +235,7 @@ Result<ExprPtr> Binder::bind_column_ref(JsonNode f, ExprContext& ctx) {
 
 Result<ExprPtr> Binder::bind_const(JsonNode f) {
     if (bool_field(f, "isnull")) {
-        auto e = make(Expr::Kind::Const, Type::Unknown);
+        auto e = make_expr(Expr::Kind::Const, Type::Unknown);
         e->label = "?column?";
         return ExprPtr(e);
     }
@@ -313,7 +283,7 @@ Result<ExprPtr> Binder::bind_param(JsonNode f) {
     if (param_types_.size() < static_cast<size_t>(n)) {
         param_types_.resize(n, Type::Unknown);
     }
-    auto e = make(Expr::Kind::Param, param_types_[n - 1]);
+    auto e = make_expr(Expr::Kind::Param, param_types_[n - 1]);
     e->param = n;
     e->label = "?column?";
     return ExprPtr(e);
@@ -343,7 +313,7 @@ Result<ExprPtr> Binder::coerce(ExprPtr expr, Type target, int location) {
         e->type = target;
         return ExprPtr(e);
     }
-    auto e = make(Expr::Kind::Cast, target);
+    auto e = make_expr(Expr::Kind::Cast, target);
     e->args = {expr};
     e->label = expr->label;
     return ExprPtr(e);
@@ -392,7 +362,7 @@ Result<ExprPtr> Binder::make_operator(std::string_view op, ExprPtr left, ExprPtr
         }
         args[i] = *c;
     }
-    auto e = make(Expr::Kind::Call, impl->result);
+    auto e = make_expr(Expr::Kind::Call, impl->result);
     e->fn = std::make_shared<ScalarImpl>(std::move(*impl));
     e->args = std::move(args);
     e->label = "?column?";
@@ -428,15 +398,15 @@ Result<ExprPtr> Binder::bind_a_expr(JsonNode f, ExprContext& ctx) {
         if (!ge || !le) {
             return ge ? le.error() : ge.error();
         }
-        auto e = make(negated ? Expr::Kind::Or : Expr::Kind::And, Type::Bool);
+        auto e = make_expr(negated ? Expr::Kind::Or : Expr::Kind::And, Type::Bool);
         e->args = {*ge, *le};
         if (kind == "AEXPR_BETWEEN_SYM" || kind == "AEXPR_NOT_BETWEEN_SYM") {
             // BETWEEN SYMMETRIC: either order of the bounds.
             auto ge2 = make_operator(negated ? "<" : ">=", left, *hi, loc);
             auto le2 = make_operator(negated ? ">" : "<=", left, *lo, loc);
-            auto e2 = make(negated ? Expr::Kind::Or : Expr::Kind::And, Type::Bool);
+            auto e2 = make_expr(negated ? Expr::Kind::Or : Expr::Kind::And, Type::Bool);
             e2->args = {*ge2, *le2};
-            auto both = make(negated ? Expr::Kind::And : Expr::Kind::Or, Type::Bool);
+            auto both = make_expr(negated ? Expr::Kind::And : Expr::Kind::Or, Type::Bool);
             both->args = {e, e2};
             return ExprPtr(both);
         }
@@ -452,7 +422,7 @@ Result<ExprPtr> Binder::bind_a_expr(JsonNode f, ExprContext& ctx) {
         if (!eq) {
             return eq.error();
         }
-        auto e = make(Expr::Kind::NullIf, (*eq)->args[0]->type);
+        auto e = make_expr(Expr::Kind::NullIf, (*eq)->args[0]->type);
         e->fn = (*eq)->fn;
         e->args = (*eq)->args;
         e->label = "nullif";
@@ -463,7 +433,7 @@ Result<ExprPtr> Binder::bind_a_expr(JsonNode f, ExprContext& ctx) {
         if (!unified) {
             return unified.error();
         }
-        auto e = make(Expr::Kind::IsDistinct, Type::Bool);
+        auto e = make_expr(Expr::Kind::IsDistinct, Type::Bool);
         e->negated = kind == "AEXPR_NOT_DISTINCT";
         e->args = *unified;
         e->label = "?column?";
@@ -493,7 +463,7 @@ Result<ExprPtr> Binder::bind_in_list(ExprPtr left, JsonNode list, bool negated, 
     if (!eq) {
         return with_position(eq.error(), location);
     }
-    auto e = make(Expr::Kind::InList, Type::Bool);
+    auto e = make_expr(Expr::Kind::InList, Type::Bool);
     e->fn = std::make_shared<ScalarImpl>(std::move(*eq));
     e->args = *unified;
     e->negated = negated;
@@ -532,7 +502,7 @@ Result<ExprPtr> Binder::bind_type_cast(JsonNode f, ExprContext& ctx) {
         if (!impl) {
             return impl.error();
         }
-        auto e = make(Expr::Kind::Call, Type::Numeric);
+        auto e = make_expr(Expr::Kind::Call, Type::Numeric);
         e->fn = std::make_shared<ScalarImpl>(std::move(*impl));
         e->args = {result, Expr::constant(Value::int4(scale))};
         result = e;

@@ -6,32 +6,6 @@
 
 namespace nectar::federation {
 
-namespace {
-
-Error error_at(std::string sqlstate, std::string message, int location) {
-    Error e = Error::make(std::move(sqlstate), std::move(message));
-    e.position = location >= 0 ? location + 1 : 0;
-    return e;
-}
-
-std::shared_ptr<Expr> make(Expr::Kind kind, Type type) {
-    auto e = std::make_shared<Expr>();
-    e->kind = kind;
-    e->type = type;
-    return e;
-}
-
-Error with_position(Error e, int location) {
-    if (e.position == 0 && location >= 0) {
-        e.position = location + 1;
-    }
-    return e;
-}
-
-std::string last_name(const std::vector<std::string>& names) { return names.empty() ? "" : names.back(); }
-
-} // namespace
-
 Result<ExprPtr> Binder::bind_case(JsonNode f, ExprContext& ctx) {
     const int loc = static_cast<int>(int_field(f, "location", -1));
     ExprPtr subject;
@@ -83,7 +57,7 @@ Result<ExprPtr> Binder::bind_case(JsonNode f, ExprContext& ctx) {
     if (!unified) {
         return unified.error();
     }
-    auto e = make(Expr::Kind::Case, (*unified)[0]->type);
+    auto e = make_expr(Expr::Kind::Case, (*unified)[0]->type);
     for (size_t i = 0; i < conditions.size(); i++) {
         e->args.push_back(conditions[i]);
         e->args.push_back((*unified)[i]);
@@ -114,7 +88,7 @@ Result<ExprPtr> Binder::bind_sublink(JsonNode f, ExprContext& ctx) {
         return plan.error();
     }
     absorb(inner);
-    auto e = make(Expr::Kind::Subquery, Type::Bool);
+    auto e = make_expr(Expr::Kind::Subquery, Type::Bool);
     e->subquery = *plan;
     if (type == "EXISTS_SUBLINK") {
         e->sub_kind = Expr::SubKind::Exists;

@@ -7,18 +7,7 @@ namespace nectar::federation {
 
 namespace {
 
-Error error_at(std::string sqlstate, std::string message, int location) {
-    Error e = Error::make(std::move(sqlstate), std::move(message));
-    e.position = location >= 0 ? location + 1 : 0;
-    return e;
-}
 
-Error with_position(Error e, int location) {
-    if (e.position == 0 && location >= 0) {
-        e.position = location + 1;
-    }
-    return e;
-}
 
 bool is_window_only(std::string_view name) {
     for (const char* w : {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",

@@ -2,6 +2,28 @@
 
 namespace nectar::federation {
 
+Error error_at(std::string sqlstate, std::string message, int location) {
+    Error e = Error::make(std::move(sqlstate), std::move(message));
+    e.position = location >= 0 ? location + 1 : 0;
+    return e;
+}
+
+Error with_position(Error e, int location) {
+    if (e.position == 0 && location >= 0) {
+        e.position = location + 1;
+    }
+    return e;
+}
+
+std::shared_ptr<Expr> make_expr(Expr::Kind kind, Type type) {
+    auto e = std::make_shared<Expr>();
+    e->kind = kind;
+    e->type = type;
+    return e;
+}
+
+std::string last_name(const std::vector<std::string>& names) { return names.empty() ? "" : names.back(); }
+
 ExprPtr make_and(std::vector<ExprPtr> predicates) {
     if (predicates.size() == 1) {
         return predicates[0];

@@ -8,6 +8,14 @@ namespace nectar::federation {
 /// The integer literal ("-12", "- 12", "0") at a location of the statement text: libpg_query
 /// 15-4.0's JSON writes {} for zero and every negative integer.
 int64_t literal_integer_at(std::string_view sql, int location);
+/// An error at a 0-based location of the statement (PostgreSQL reports it 1-based; −1: none).
+Error error_at(std::string sqlstate, std::string message, int location);
+/// The error with a position, unless it already has one.
+Error with_position(Error e, int location);
+/// A new expression node of a kind and type.
+std::shared_ptr<Expr> make_expr(Expr::Kind kind, Type type);
+/// The last part of a qualified name ("pg_catalog.int4" → "int4"), or "".
+std::string last_name(const std::vector<std::string>& names);
 /// AND of the given predicates (one predicate is returned as is).
 ExprPtr make_and(std::vector<ExprPtr> predicates);
 /// A SortKey from a SortBy node's fields, with PostgreSQL's default NULL placement.

@@ -2,17 +2,13 @@
 // way PostgreSQL's assignment does, so a bad literal fails here with PostgreSQL's SQLSTATE.
 #include "federation/sql/binder_write.hpp"
 
+#include "federation/sql/binder_rewrite.hpp"
+
 #include <algorithm>
 
 namespace nectar::federation {
 
 namespace {
-
-Error error_at(std::string sqlstate, std::string message, int location) {
-    Error e = Error::make(std::move(sqlstate), std::move(message));
-    e.position = location >= 0 ? location + 1 : 0;
-    return e;
-}
 
 /// libpg_query writes typed fields (`RangeVar *relation`) without the node wrapper; accept both.
 JsonNode unwrap(JsonNode node, std::string_view kind) {
