@@ -29,6 +29,8 @@ std::string_view cast_name(Type type) {
         return "numeric";
     case Type::Text:
         return "text";
+    case Type::Varchar:
+        return "varchar";
     case Type::Bytea:
         return "bytea";
     case Type::Date:

@@ -54,6 +54,10 @@ class HashAggregate final : public Operator {
 
   private:
     bool has_sets() const { return !node_.grouping_sets.empty(); }
+    /// grouping(...) calls have no state: their value comes from the group's grouping set.
+    bool is_grouping(size_t i) const {
+        return i < node_.grouping_args.size() && !node_.grouping_args[i].empty();
+    }
 
     boost::asio::awaitable<Result<void>> consume() {
         bool more = true;
@@ -128,6 +132,10 @@ class HashAggregate final : public Operator {
         skipped_.assign(n, 0);
         for (size_t i = 0; i < n; ++i) {
             const auto& call = node_.aggregates[i];
+            if (is_grouping(i)) {
+                skipped_[i] = 1;
+                continue;
+            }
             if (call.filter) {
                 auto pass = evaluate_predicate(*call.filter, row, ctx_);
                 if (!pass)
@@ -174,6 +182,8 @@ class HashAggregate final : public Operator {
     }
 
     Result<void> feed(AggSlot& slot, const AggregateCall& call, size_t i) {
+        if (!slot.state) // a grouping() call the binder did not resolve
+            return Error::make("XX000", "aggregate " + call.impl.name + " has no state");
         if (slot.seen) {
             if (slot.seen->count(args_[i]))
                 return {};
@@ -198,6 +208,18 @@ class HashAggregate final : public Operator {
         return slot.state->add(args_[i]);
     }
 
+    // grouping(a, b, ...): bit set for each argument not grouped in the group's set, the
+    // leftmost argument in the most significant bit; 0 under a plain GROUP BY.
+    Value grouping_value(const Group& group, size_t i) const {
+        int64_t bits = 0;
+        const std::vector<int>* set = has_sets() ? &node_.grouping_sets[group.key[0].as_int()] : nullptr;
+        for (int arg : node_.grouping_args[i]) {
+            bool grouped = set == nullptr || std::find(set->begin(), set->end(), arg) != set->end();
+            bits = (bits << 1) | (grouped ? 0 : 1);
+        }
+        return Value::int4(bits);
+    }
+
     static bool keeps_inputs(const AggregateCall& call) {
         return call.impl.name == "string_agg" || call.impl.name == "array_agg";
     }
@@ -210,6 +232,12 @@ class HashAggregate final : public Operator {
         for (size_t i = 0; i < group.slots.size(); ++i) {
             auto& slot = group.slots[i];
             const auto& call = node_.aggregates[i];
+            if (is_grouping(i)) {
+                out.push_back(grouping_value(group, i));
+                continue;
+            }
+            if (!slot.state)
+                return Error::make("XX000", "aggregate " + call.impl.name + " has no state");
             if (!call.order_by.empty()) {
                 // ORDER BY inside the call: NULLs last ascending, first descending (PostgreSQL's default).
                 std::stable_sort(slot.ordered.begin(), slot.ordered.end(), [&](const auto& a, const auto& b) {

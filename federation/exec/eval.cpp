@@ -141,9 +141,95 @@ Error missing_subquery() {
     return Error::make("XX000", "subquery result missing: run_subqueries was not called");
 }
 
-// Scalar and EXISTS results are looked up; IN searches the sorted distinct values.
+// The first i in [0, n) where pred(i) is false, pred being true on a prefix (a binary search).
+template <class Pred>
+size_t partition_index(size_t n, Pred pred) {
+    size_t lo = 0;
+    for (size_t hi = n; lo < hi;) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pred(mid))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+// Whether two rows can still be equal: no column pair is non-NULL and different.
+bool maybe_equal(const Value* a, const Value* b, size_t width) {
+    for (size_t i = 0; i < width; ++i) {
+        if (!a[i].is_null() && !b[i].is_null() && compare_values(a[i], b[i]) != 0)
+            return false;
+    }
+    return true;
+}
+
+// (x1, ..., xk) IN (subquery): true on an equal row; else NULL when a row is equal but for
+// NULLs, else false. run_subqueries leaves the distinct rows flattened, NULL-free rows first
+// in compare_values order, so an exact match is a binary search.
+Result<Value> evaluate_in_subquery(const Expr& expr, const std::vector<Value>& values, const Row& row,
+                                   ExecContext& ctx) {
+    if (values.empty())
+        return Value::boolean(expr.negated); // IN (empty) is false even for a NULL operand
+    Row x;
+    auto r = exec::evaluate_all(expr.args, row, ctx, x);
+    if (!r)
+        return r.error();
+    const size_t k = x.size(), n = values.size() / k;
+    auto at = [&](size_t i) { return values.data() + i * k; };
+    auto less = [&](const Value* a, const Value* b) {
+        for (size_t c = 0; c < k; ++c) {
+            int cmp = compare_values(a[c], b[c]);
+            if (cmp != 0)
+                return cmp < 0;
+        }
+        return false;
+    };
+    const size_t complete = partition_index(n, [&](size_t i) {
+        return std::none_of(at(i), at(i) + k, [](const Value& v) { return v.is_null(); });
+    });
+    const bool x_null = std::any_of(x.begin(), x.end(), [](const Value& v) { return v.is_null(); });
+    if (!x_null) {
+        size_t first = partition_index(complete, [&](size_t i) { return less(at(i), x.data()); });
+        if (first < complete && !less(x.data(), at(first)))
+            return Value::boolean(!expr.negated);
+    }
+    // A NULL-free x can only half-match rows with a NULL; a NULL in x can half-match any row.
+    Tri t = Tri{false};
+    for (size_t i = x_null ? 0 : complete; i < n && t; ++i) {
+        if (maybe_equal(x.data(), at(i), k))
+            t = Tri{};
+    }
+    return tri_value(negate(t, expr.negated));
+}
+
+// x op ANY/ALL (subquery) from the subquery's least and greatest values: for the operators the
+// binder sends here, ANY is (x op least) OR (x op greatest), ALL is (x op least) AND (x op greatest).
+Result<Value> evaluate_quantified(const Expr& expr, const std::vector<Value>& extremes, bool saw_null,
+                                  const Row& row, ExecContext& ctx) {
+    const bool all = expr.sub_kind == Expr::SubKind::All;
+    if (extremes.empty() && !saw_null)
+        return Value::boolean(all); // no rows: ALL is true, ANY false, whatever x is
+    auto x = evaluate(*expr.args[0], row, ctx);
+    if (!x)
+        return x.error();
+    if (x->is_null() || extremes.empty())
+        return Value::null(Type::Bool);
+    for (const Value& v : extremes) {
+        Value pair[2] = {*x, v};
+        auto c = call(*expr.fn, pair, Type::Bool);
+        if (!c)
+            return c.error();
+        if (!c->is_null() && c->as_bool() != all)
+            return Value::boolean(!all); // ANY found a true comparison, ALL a false one
+        saw_null |= c->is_null();
+    }
+    return saw_null ? Value::null(Type::Bool) : Value::boolean(all);
+}
+
+// Scalar and EXISTS results are looked up; IN and ANY/ALL read their stored summaries.
 Result<Value> evaluate_subquery(const Expr& expr, const Row& row, ExecContext& ctx) {
-    if (expr.sub_kind != Expr::SubKind::In) {
+    if (expr.sub_kind == Expr::SubKind::Scalar || expr.sub_kind == Expr::SubKind::Exists) {
         auto it = ctx.scalar_results.find(&expr);
         if (it == ctx.scalar_results.end())
             return missing_subquery();
@@ -154,21 +240,9 @@ Result<Value> evaluate_subquery(const Expr& expr, const Row& row, ExecContext& c
     auto set = ctx.set_results.find(&expr);
     if (set == ctx.set_results.end())
         return missing_subquery();
-    bool has_null = ctx.set_has_null[&expr];
-    const auto& values = set->second;
-    if (values.empty() && !has_null)
-        return Value::boolean(expr.negated); // IN (empty) is false even for a NULL operand
-    auto x = evaluate(*expr.args[0], row, ctx);
-    if (!x)
-        return x.error();
-    if (x->is_null())
-        return Value::null(Type::Bool);
-    // run_subqueries leaves the values sorted by compare_values.
-    bool found = std::binary_search(values.begin(), values.end(), *x, [](const Value& a, const Value& b) {
-        return compare_values(a, b) < 0;
-    });
-    Tri t = found ? Tri{true} : (has_null ? Tri{} : Tri{false});
-    return tri_value(negate(t, expr.negated));
+    if (expr.sub_kind == Expr::SubKind::In)
+        return evaluate_in_subquery(expr, set->second, row, ctx);
+    return evaluate_quantified(expr, set->second, ctx.set_has_null[&expr], row, ctx);
 }
 
 } // namespace

@@ -152,14 +152,14 @@ Result<Value> cast_value(const Value& value, Type target) {
         return Value::null(target);
     if (from == target || target == Type::Unknown)
         return value;
-    if (from == Type::Unknown || from == Type::Text)
-        return from_pg_text(target, value.as_string());
+    if (from == Type::Unknown || is_text_type(from))
+        return from_pg_text(target, value.as_string()); // varchar → text is a relabel
     if (target == Type::Bool && from == Type::Bool)
         return value;
-    if (target == Type::Text && from == Type::Bool)
-        return Value::text(value.as_bool() ? "true" : "false"); // booltext, unlike boolout's t/f
-    if (target == Type::Text)
-        return Value::text(to_pg_text(value));
+    if (is_text_type(target) && from == Type::Bool)
+        return Value::string(target, value.as_bool() ? "true" : "false"); // booltext, unlike boolout's t/f
+    if (is_text_type(target))
+        return Value::string(target, to_pg_text(value));
     if (is_numeric_family(from) && is_numeric_family(target))
         return numeric_family_cast(value, target);
     if (from == Type::Bool && target == Type::Int4)
@@ -177,6 +177,10 @@ Result<Value> cast_value(const Value& value, Type target) {
 
 bool can_cast_implicitly(Type from, Type to) {
     if (from == to || from == Type::Unknown)
+        return true;
+    // pg_cast: text ↔ varchar both implicit (binary coercible), so UNION/COALESCE of varchar then
+    // text stays varchar while text first stays text, as select_common_type decides.
+    if (is_text_type(from) && is_text_type(to))
         return true;
     if (is_numeric_family(from) && is_numeric_family(to))
         return numeric_rank(from) < numeric_rank(to);

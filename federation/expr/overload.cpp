@@ -20,6 +20,7 @@ char type_category(Type t) {
     case Type::Numeric:
         return 'N';
     case Type::Text:
+    case Type::Varchar:
         return 'S';
     case Type::Date:
     case Type::Time:

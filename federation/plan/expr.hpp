@@ -33,11 +33,14 @@ struct Expr {
         Coalesce, ///< first non-NULL of args
         NullIf,   ///< NULLIF(args[0], args[1]) using `fn` as the "=" operator
         InList,   ///< args[0] IN (args[1..]) using `fn` as "=" (negated: NOT IN), three-valued
-        Subquery, ///< `subquery`: scalar (sub_kind Scalar), EXISTS, or args[0] IN (subquery)
+        Subquery, ///< `subquery`: scalar (sub_kind Scalar), EXISTS, IN, or args[0] `fn` ANY/ALL (subquery)
         AggregateRef, ///< binder-internal: aggregate call number `column`; never reaches the executor
         WindowRef,    ///< binder-internal: window call number `column`; never reaches the executor
     };
-    enum class SubKind { Scalar, Exists, In };
+    /// In: (args...) IN (subquery), one arg per subquery column (a row when several).
+    /// Any/All: args[0] `fn` ANY/ALL (subquery) for an ordering operator, <> ANY or = ALL; the
+    /// subquery gives its values (one column) or one summary row (min, max, count(*), count(value)).
+    enum class SubKind { Scalar, Exists, In, Any, All };
 
     Kind kind = Kind::Const;
     Type type = Type::Unknown;

@@ -22,6 +22,18 @@ struct OutputColumn {
 enum class JoinType { Inner, Left, Right, Full, Semi, Anti, Cross };
 enum class SetOpType { Union, Intersect, Except };
 
+/// A window frame clause. Offsets (ROWS/GROUPS n PRECEDING/FOLLOWING) are int8 expressions
+/// without column references, evaluated once when the Window node runs (NULL or negative: error).
+struct WindowFrame {
+    enum class Mode { Range, Rows, Groups };
+    enum class Bound { UnboundedPreceding, Preceding, CurrentRow, Following, UnboundedFollowing };
+    Mode mode = Mode::Range; ///< PostgreSQL's default: RANGE UNBOUNDED PRECEDING .. CURRENT ROW
+    Bound start = Bound::UnboundedPreceding;
+    Bound end = Bound::CurrentRow;
+    ExprPtr start_offset; ///< set when start is Preceding or Following
+    ExprPtr end_offset;   ///< set when end is Preceding or Following
+};
+
 /// One window function call of a Window node.
 struct WindowCall {
     std::string name;            ///< row_number, rank, dense_rank, ntile, lag, lead, first_value, last_value, or an aggregate
@@ -30,9 +42,10 @@ struct WindowCall {
     bool star = false;
     std::vector<ExprPtr> partition_by;
     std::vector<SortKey> order_by;
-    /// Frame: PostgreSQL's default (RANGE UNBOUNDED PRECEDING to CURRENT ROW, peers included)
-    /// when order_by is set, whole partition otherwise; `rows_frame` for ROWS BETWEEN
-    /// UNBOUNDED PRECEDING AND CURRENT ROW; `whole_partition` for ... AND UNBOUNDED FOLLOWING.
+    /// The frame (without ORDER BY every row is a peer, so the default frame is the partition).
+    WindowFrame frame;
+    /// Older shorthands, still honoured: ROWS UNBOUNDED PRECEDING .. CURRENT ROW, and the whole
+    /// partition; they override `frame`.
     bool rows_frame = false;
     bool whole_partition = false;
     Type type = Type::Unknown;
@@ -76,6 +89,9 @@ struct PlanNode {
     std::vector<AggregateCall> aggregates;
     /// GROUPING SETS / ROLLUP / CUBE: each set lists indexes into group_by; empty = plain GROUP BY.
     std::vector<std::vector<int>> grouping_sets;
+    /// Per aggregate call: for grouping(...) (impl.name "grouping", no state), the group_by index
+    /// of each argument, leftmost first; empty for every other aggregate.
+    std::vector<std::vector<int>> grouping_args;
     // Sort
     std::vector<SortKey> sort_keys;
     // Limit

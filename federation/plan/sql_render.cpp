@@ -375,6 +375,9 @@ bool can_render_aggregate(const PlanNode& n, const Dialect& d, const std::vector
         return false;
     }
     for (auto& a : n.aggregates) {
+        if (a.impl.name == "grouping") { // computed from the grouping set, not a backend aggregate
+            return false;
+        }
         std::vector<Type> types;
         for (auto& x : a.args) {
             if (!can_render(*x, d, params)) {

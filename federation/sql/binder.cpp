@@ -37,6 +37,90 @@ PlanPtr make_join(JoinType type, PlanPtr left, PlanPtr right, ExprPtr condition)
     return join;
 }
 
+/// A USING / NATURAL join's merged columns, the copies they hide, and the join equality.
+struct UsingColumns {
+    std::vector<ExprPtr> columns; ///< one merged column per name, over the join's columns
+    std::vector<int> hidden;      ///< join-relative positions of both sides' copies
+    ExprPtr condition;            ///< AND of left = right; null without USING
+};
+
+/// The one column of columns[begin, end) an unqualified `name` reaches: -1 none, -2 several.
+int find_visible(const std::vector<ScopeColumn>& columns, size_t begin, size_t end, const std::string& name) {
+    int found = -1;
+    for (size_t i = begin; i < end; i++) {
+        if (columns[i].name == name && !columns[i].hidden_from_star) {
+            if (found != -1) {
+                return -2;
+            }
+            found = static_cast<int>(i);
+        }
+    }
+    return found;
+}
+
+/// USING (names) or NATURAL: each name's left and right columns, compared with "=", merge into
+/// one column of their common type (parse_clause.c's buildMergedJoinVar): INNER takes the side
+/// that needs no cast (left first), LEFT the left, RIGHT the right, FULL COALESCE(left, right).
+Result<UsingColumns> bind_using(Binder& binder, JsonNode fields, const Scope& join_scope, int right_offset,
+                                JoinType type) {
+    const auto& cols = join_scope.columns;
+    const size_t right_begin = static_cast<size_t>(right_offset);
+    std::vector<std::string> names = name_list(fields, "usingClause");
+    const int loc = -1; // PostgreSQL reports these errors without a position
+    for (size_t i = 0; i < names.size(); i++) {
+        if (std::count(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) > 0) {
+            return error_at("42701", "column name \"" + names[i] + "\" appears more than once in USING clause", loc);
+        }
+    }
+    if (bool_field(fields, "isNatural")) {
+        for (size_t i = 0; i < right_begin; i++) {
+            bool common = !cols[i].hidden_from_star && find_visible(cols, right_begin, cols.size(), cols[i].name) != -1;
+            if (common && std::find(names.begin(), names.end(), cols[i].name) == names.end()) {
+                names.push_back(cols[i].name);
+            }
+        }
+    }
+    UsingColumns out;
+    for (const std::string& name : names) {
+        int l = find_visible(cols, 0, right_begin, name);
+        int r = find_visible(cols, right_begin, cols.size(), name);
+        if (l == -2 || r == -2) {
+            return error_at("42702", "common column name \"" + name + "\" appears more than once in " +
+                                         (l == -2 ? "left" : "right") + " table", loc);
+        }
+        if (l < 0 || r < 0) {
+            return error_at("42703", "column \"" + name + "\" specified in USING clause does not exist in " +
+                                         (l < 0 ? "left" : "right") + " table", loc);
+        }
+        ExprPtr lref = Expr::column_ref(l, cols[l].type, name);
+        ExprPtr rref = Expr::column_ref(r, cols[r].type, name);
+        auto eq = binder.make_operator("=", lref, rref, loc);
+        if (!eq) {
+            return eq.error();
+        }
+        out.condition = out.condition ? make_and({out.condition, *eq}) : *eq;
+        auto unified = binder.unify({lref, rref}, "JOIN/USING", loc);
+        if (!unified) {
+            return unified.error();
+        }
+        ExprPtr lc = (*unified)[0], rc = (*unified)[1];
+        std::shared_ptr<Expr> merged;
+        if (type == JoinType::Full) {
+            merged = make_expr(Expr::Kind::Coalesce, lc->type);
+            merged->args = {lc, rc};
+        } else {
+            bool use_right = type == JoinType::Right ||
+                             (type != JoinType::Left && lc->kind != Expr::Kind::Column && rc->kind == Expr::Kind::Column);
+            merged = std::make_shared<Expr>(use_right ? *rc : *lc);
+        }
+        merged->label = name;
+        out.columns.push_back(merged);
+        out.hidden.push_back(l);
+        out.hidden.push_back(r);
+    }
+    return out;
+}
+
 } // namespace
 
 Binder::Binder(const Catalog& catalog, std::string default_service, std::vector<Type> param_types)
@@ -193,44 +277,11 @@ Result<PlanPtr> Binder::bind_join(JsonNode fields, Scope& scope, const Scope* ou
     join_scope.columns.assign(scope.columns.begin() + left_begin, scope.columns.end());
     const int right_offset = static_cast<int>(right_begin - left_begin);
 
-    std::vector<std::string> using_names = name_list(fields, "usingClause");
-    if (bool_field(fields, "isNatural")) {
-        for (size_t i = left_begin; i < right_begin; i++) {
-            for (size_t j = right_begin; j < scope.columns.size(); j++) {
-                if (scope.columns[i].name == scope.columns[j].name) {
-                    using_names.push_back(scope.columns[i].name);
-                }
-            }
-        }
+    auto merged = bind_using(*this, fields, join_scope, right_offset, type);
+    if (!merged) {
+        return merged.error();
     }
-    ExprPtr condition;
-    for (const std::string& name : using_names) {
-        int l = -1, r = -1;
-        for (int i = 0; i < right_offset; i++) {
-            if (join_scope.columns[i].name == name) {
-                l = i;
-            }
-        }
-        for (size_t j = right_offset; j < join_scope.columns.size(); j++) {
-            if (join_scope.columns[j].name == name) {
-                r = static_cast<int>(j);
-            }
-        }
-        if (l < 0 || r < 0) {
-            return error_at("42703", "column \"" + name + "\" specified in USING clause does not exist in " +
-                                         (l < 0 ? "left" : "right") + " table",
-                            location_of(field(fields, "larg")));
-        }
-        auto eq = make_operator("=", Expr::column_ref(l, join_scope.columns[l].type, name),
-                                Expr::column_ref(r, join_scope.columns[r].type, name), -1);
-        if (!eq) {
-            return eq.error();
-        }
-        condition = condition ? make_and({condition, *eq}) : *eq;
-        scope.columns[left_begin + r].hidden_from_star = true;
-        // An unqualified reference to a USING column means the left one (PostgreSQL merges them).
-        scope.columns[left_begin + r].qualifier = scope.columns[left_begin + r].qualifier;
-    }
+    ExprPtr condition = merged->condition;
     if (has_field(fields, "quals")) {
         ExprContext ctx{&join_scope, false, false, "JOIN/ON"};
         auto quals = bind_expr(field(fields, "quals"), ctx);
@@ -246,7 +297,29 @@ Result<PlanPtr> Binder::bind_join(JsonNode fields, Scope& scope, const Scope* ou
     if (type == JoinType::Inner && !condition) {
         type = JoinType::Cross;
     }
-    return make_join(type, *left, *right, condition);
+    PlanPtr join = make_join(type, *left, *right, condition);
+    if (merged->columns.empty()) {
+        return join;
+    }
+    // USING columns come first, then every column of both sides (the USING copies stay
+    // reachable by qualified name only), as PostgreSQL's join output is laid out.
+    std::vector<ExprPtr> exprs = merged->columns;
+    std::vector<std::string> names;
+    std::vector<ScopeColumn> merged_scope;
+    for (const ExprPtr& e : merged->columns) {
+        names.push_back(e->label);
+        merged_scope.push_back({"", e->label, e->type, false});
+    }
+    for (size_t i = 0; i < join->columns.size(); i++) {
+        exprs.push_back(Expr::column_ref(static_cast<int>(i), join->columns[i].type, join->columns[i].name));
+        names.push_back(join->columns[i].name);
+    }
+    for (int c : merged->hidden) {
+        scope.columns[left_begin + c].hidden_from_star = true;
+    }
+    scope.columns.insert(scope.columns.begin() + static_cast<std::ptrdiff_t>(left_begin), merged_scope.begin(),
+                         merged_scope.end());
+    return make_project(join, exprs, names);
 }
 
 Result<std::optional<int64_t>> Binder::bind_limit_value(JsonNode node, const char* what) {

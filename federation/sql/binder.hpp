@@ -74,7 +74,7 @@ class Binder {
     Result<void> bind_ctes(JsonNode with_clause);
     Result<std::optional<int64_t>> bind_limit_value(JsonNode node, const char* what);
     Result<PlanPtr> apply_limit(PlanPtr plan, JsonNode fields);
-    Result<PlanPtr> bind_where(JsonNode where, PlanPtr plan, const Scope& scope);
+    Result<PlanPtr> bind_where(JsonNode where, PlanPtr plan, Scope& scope);
     /// [NOT] EXISTS (subquery correlated by its WHERE conjuncts) → semi (anti) join; nullptr
     /// when the subquery is not correlated (the ordinary path handles it).
     Result<PlanPtr> decorrelate_exists(JsonNode sublink, bool negated, PlanPtr plan, const Scope& scope);
@@ -90,6 +90,9 @@ class Binder {
     Result<ExprPtr> bind_func_call(JsonNode fields, ExprContext& ctx);
     Result<ExprPtr> bind_aggregate(std::string_view name, JsonNode fields, ExprContext& ctx);
     Result<ExprPtr> bind_window(std::string_view name, JsonNode fields, ExprContext& ctx);
+    /// The block's WINDOW clause is well formed (names unique, references resolvable, bindable).
+    Result<void> check_window_clause(const Scope& scope);
+    Result<ExprPtr> bind_grouping_func(JsonNode fields, ExprContext& ctx);
     Result<ExprPtr> bind_type_cast(JsonNode fields, ExprContext& ctx);
     Result<ExprPtr> bind_case(JsonNode fields, ExprContext& ctx);
     Result<ExprPtr> bind_sublink(JsonNode fields, ExprContext& ctx);
@@ -109,6 +112,8 @@ class Binder {
     Scope* block_scope_ = nullptr;
     std::vector<Type> param_types_;
     std::vector<std::string> services_;
+    /// The WINDOW clause of the block being bound (named window definitions).
+    std::vector<JsonNode> window_clause_;
     struct Cte {
         PlanPtr plan;
     };
@@ -119,5 +124,7 @@ class Binder {
 std::string default_label(JsonNode node);
 /// Whether two bound expressions are the same computation (GROUP BY matching).
 bool same_expr(const Expr& a, const Expr& b);
+/// Maps each grouping() call of an Aggregate node to its GROUP BY columns (42803 if one is not).
+Result<void> resolve_grouping_calls(PlanNode& aggregate);
 
 } // namespace nectar::federation

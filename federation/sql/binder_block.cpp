@@ -4,6 +4,7 @@
 
 #include "federation/sql/binder_rewrite.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 
@@ -181,6 +182,73 @@ void split_and(JsonNode node, std::vector<JsonNode>& out) {
     }
 }
 
+/// PostgreSQL's rule (transformDistinctOnClause): ORDER BY items that are DISTINCT ON items must
+/// come before any that are not, and a DISTINCT ON item missing from ORDER BY is allowed only when
+/// no ORDER BY item was skipped. Columns index the block's projection.
+Result<void> check_distinct_on_order(const std::vector<int>& on_columns, const std::vector<int>& locations,
+                                     const std::vector<SortKey>& keys) {
+    auto position_of = [&](int column) {
+        return locations[std::find(on_columns.begin(), on_columns.end(), column) - on_columns.begin()];
+    };
+    const char* message = "SELECT DISTINCT ON expressions must match initial ORDER BY expressions";
+    bool skipped = false;
+    std::vector<int> matched;
+    for (const SortKey& key : keys) {
+        int column = key.expr->column;
+        if (std::find(on_columns.begin(), on_columns.end(), column) == on_columns.end()) {
+            skipped = true;
+        } else if (skipped) {
+            return error_at("42P10", message, position_of(column));
+        } else {
+            matched.push_back(column);
+        }
+    }
+    for (size_t i = 0; i < on_columns.size(); i++) {
+        if (skipped && std::find(matched.begin(), matched.end(), on_columns[i]) == matched.end()) {
+            return error_at("42P10", message, locations[i]);
+        }
+    }
+    return {};
+}
+
+/// DISTINCT ON: the first row of each group of equal `on_columns` (NULLs one group) in the order
+/// of the ORDER BY keys that follow them: row_number() OVER (PARTITION BY on ORDER BY rest) = 1.
+Result<PlanPtr> first_row_per_group(Binder& binder, PlanPtr plan, const std::vector<int>& on_columns,
+                                    const std::vector<SortKey>& keys) {
+    WindowCall call;
+    call.name = "row_number";
+    call.type = Type::Int8;
+    for (int column : on_columns) {
+        call.partition_by.push_back(Expr::column_ref(column, plan->columns[column].type));
+    }
+    for (const SortKey& key : keys) {
+        if (std::find(on_columns.begin(), on_columns.end(), key.expr->column) == on_columns.end()) {
+            call.order_by.push_back(key);
+        }
+    }
+    auto window = PlanNode::make(PlanNode::Kind::Window);
+    window->children = {plan};
+    window->columns = plan->columns;
+    window->columns.push_back({"row_number", Type::Int8});
+    window->windows = {call};
+    const int rn = static_cast<int>(plan->columns.size());
+    auto first = binder.make_operator("=", Expr::column_ref(rn, Type::Int8), Expr::constant(Value::int8(1)), -1);
+    if (!first) {
+        return first.error();
+    }
+    auto filter = PlanNode::make(PlanNode::Kind::Filter);
+    filter->columns = window->columns;
+    filter->children = {window};
+    filter->predicate = *first;
+    std::vector<ExprPtr> keep;
+    std::vector<std::string> names;
+    for (int i = 0; i < rn; i++) {
+        keep.push_back(Expr::column_ref(i, plan->columns[i].type));
+        names.push_back(plan->columns[i].name);
+    }
+    return make_project(filter, keep, names);
+}
+
 /// The fields of an EXISTS SubLink, directly or under NOT.
 std::optional<JsonNode> exists_sublink(JsonNode node, bool& negated) {
     auto [kind, f] = node_kind(node);
@@ -203,7 +271,7 @@ std::optional<JsonNode> exists_sublink(JsonNode node, bool& negated) {
 
 } // namespace
 
-Result<PlanPtr> Binder::bind_where(JsonNode where, PlanPtr plan, const Scope& scope) {
+Result<PlanPtr> Binder::bind_where(JsonNode where, PlanPtr plan, Scope& scope) {
     std::vector<JsonNode> conjuncts;
     split_and(where, conjuncts);
     std::vector<ExprPtr> predicates;
@@ -221,7 +289,12 @@ Result<PlanPtr> Binder::bind_where(JsonNode where, PlanPtr plan, const Scope& sc
             }
         }
         ExprContext ctx{&scope, false, false, "WHERE"};
+        // A correlated scalar subquery joins its rows to the plan below the filter (decorrelate_scalar).
+        block_plan_ = &plan;
+        block_scope_ = &scope;
         auto pred = bind_expr(c, ctx);
+        block_plan_ = nullptr;
+        block_scope_ = nullptr;
         if (!pred) {
             return pred.error();
         }
@@ -264,6 +337,7 @@ Result<PlanPtr> Binder::bind_select_block(JsonNode fields, const Scope* outer) {
 
     aggregates.clear();
     windows.clear();
+    window_clause_ = list_field(fields, "windowClause");
     std::vector<std::pair<ExprPtr, std::string>> targets;
     for (JsonNode item : list_field(fields, "targetList")) {
         auto [k, target] = node_kind(item);
@@ -350,6 +424,33 @@ Result<PlanPtr> Binder::bind_select_block(JsonNode fields, const Scope* outer) {
         order.push_back(oi);
     }
 
+    // DISTINCT ON items resolve as ORDER BY items do (output name, position or expression).
+    std::vector<OrderItem> distinct_on;
+    if (has_field(fields, "distinctClause")) {
+        auto items = list_field(fields, "distinctClause");
+        if (!(items.size() == 1 && node_kind(items[0]).first.empty())) {
+            for (JsonNode item : items) {
+                Result<void> err;
+                OrderItem oi{order_by_target(item, targets, err), nullptr, item};
+                if (!err) {
+                    return err.error();
+                }
+                if (oi.target < 0) {
+                    ExprContext ctx{&scope, true, true, "DISTINCT ON"};
+                    auto bound = bind_expr(item, ctx);
+                    if (!bound) {
+                        return bound.error();
+                    }
+                    oi.expr = *bound;
+                }
+                distinct_on.push_back(oi);
+            }
+        }
+    }
+
+    if (auto checked = check_window_clause(scope); !checked) {
+        return checked.error();
+    }
     // Aggregation: everything above it sees group columns then aggregate results.
     bool aggregated = !groups->empty() || !aggregates.empty() || having || !grouping_sets.empty();
     if (aggregated) {
@@ -358,6 +459,9 @@ Result<PlanPtr> Binder::bind_select_block(JsonNode fields, const Scope* outer) {
         agg->group_by = *groups;
         agg->grouping_sets = grouping_sets;
         agg->aggregates = aggregates;
+        if (auto resolved = resolve_grouping_calls(*agg); !resolved) {
+            return resolved.error();
+        }
         for (auto& g : *groups) {
             agg->columns.push_back({g->label.empty() ? "?column?" : g->label, g->type});
         }
@@ -377,10 +481,12 @@ Result<PlanPtr> Binder::bind_select_block(JsonNode fields, const Scope* outer) {
                 return r.error();
             }
         }
-        for (auto& oi : order) {
-            if (oi.expr) {
-                if (auto r = rewrite(oi.expr); !r) {
-                    return r.error();
+        for (auto* items : {&order, &distinct_on}) {
+            for (auto& oi : *items) {
+                if (oi.expr) {
+                    if (auto r = rewrite(oi.expr); !r) {
+                        return r.error();
+                    }
                 }
             }
         }
@@ -422,9 +528,11 @@ Result<PlanPtr> Binder::bind_select_block(JsonNode fields, const Scope* outer) {
         for (auto& [e, name] : targets) {
             e = rewrite_window_refs(e, base);
         }
-        for (auto& oi : order) {
-            if (oi.expr) {
-                oi.expr = rewrite_window_refs(oi.expr, base);
+        for (auto* items : {&order, &distinct_on}) {
+            for (auto& oi : *items) {
+                if (oi.expr) {
+                    oi.expr = rewrite_window_refs(oi.expr, base);
+                }
             }
         }
         plan = window;
@@ -448,18 +556,35 @@ Result<PlanPtr> Binder::bind_select_block(JsonNode fields, const Scope* outer) {
         }
         keys.push_back(sort_key(Expr::column_ref(column, exprs[column]->type), oi.sort_by));
     }
-    bool distinct = has_field(fields, "distinctClause");
-    if (distinct) {
-        auto items = list_field(fields, "distinctClause");
-        if (!(items.size() == 1 && node_kind(items[0]).first.empty())) {
-            return error_at("0A000", "SELECT DISTINCT ON is not supported by Nectar's federated engine yet",
-                            location_of(items[0]));
+    bool distinct = has_field(fields, "distinctClause") && distinct_on.empty();
+    if (distinct && exprs.size() > visible) {
+        return error_at("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", -1);
+    }
+    std::vector<int> on_columns, on_locations;
+    for (auto& oi : distinct_on) {
+        on_locations.push_back(location_of(oi.sort_by));
+        int column = oi.target;
+        for (size_t i = 0; column < 0 && i < exprs.size(); i++) {
+            column = same_expr(*exprs[i], *oi.expr) ? static_cast<int>(i) : -1;
         }
-        if (exprs.size() > visible) {
-            return error_at("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", -1);
+        if (column < 0) {
+            column = static_cast<int>(exprs.size());
+            exprs.push_back(oi.expr);
+            names.push_back("?distinct?");
         }
+        on_columns.push_back(column);
+    }
+    if (auto matched = check_distinct_on_order(on_columns, on_locations, keys); !matched) {
+        return matched.error();
     }
     plan = make_project(plan, exprs, names);
+    if (!on_columns.empty()) {
+        auto first = first_row_per_group(*this, plan, on_columns, keys);
+        if (!first) {
+            return first.error();
+        }
+        plan = *first;
+    }
     if (distinct) {
         auto d = PlanNode::make(PlanNode::Kind::Distinct);
         d->columns = plan->columns;

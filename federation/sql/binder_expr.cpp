@@ -1,10 +1,13 @@
 // Expression binding: column references, literals, parameters, operators, IN lists, casts.
-// Every expression leaves typed, with implicit casts made explicit.
+// Every expression leaves typed, with implicit casts made explicit. Subquery tests
+// (IN / op ANY / op ALL) are in binder_subquery.cpp.
 #include "federation/sql/binder.hpp"
 
 #include "federation/sql/binder_rewrite.hpp"
 
 #include <cctype>
+#include <optional>
+#include <span>
 
 namespace nectar::federation {
 
@@ -108,6 +111,9 @@ Result<ExprPtr> Binder::bind_expr(JsonNode node, ExprContext& ctx) {
     if (kind == "FuncCall") {
         return bind_func_call(f, ctx);
     }
+    if (kind == "GroupingFunc") {
+        return bind_grouping_func(f, ctx);
+    }
     if (kind == "CaseExpr") {
         return bind_case(f, ctx);
     }
@@ -148,6 +154,10 @@ Result<ExprPtr> Binder::bind_expr(JsonNode node, ExprContext& ctx) {
         return ExprPtr(e);
     }
     if (kind == "SubLink") {
+        std::string_view type = string_field(f, "subLinkType");
+        if (type == "ANY_SUBLINK" || type == "ALL_SUBLINK") {
+            return bind_quantified_sublink(*this, f, ctx);
+        }
         return bind_sublink(f, ctx);
     }
     if (kind == "SQLValueFunction") {
@@ -506,6 +516,28 @@ Result<ExprPtr> Binder::bind_type_cast(JsonNode f, ExprContext& ctx) {
         e->fn = std::make_shared<ScalarImpl>(std::move(*impl));
         e->args = {result, Expr::constant(Value::int4(scale))};
         result = e;
+    }
+    // varchar(n): an explicit cast keeps the first n characters, as PostgreSQL's varchar() does.
+    if (*target == Type::Varchar && typmods.size() == 1) {
+        int64_t length = int_field(field(node_kind(typmods[0]).second, "ival"), "ival");
+        if (length < 1 || length > 10485760) {
+            return error_at("22023", length < 1 ? "length for type varchar must be at least 1"
+                                                : "length for type varchar cannot exceed 10485760", loc);
+        }
+        Type args[] = {Type::Text, Type::Int4};
+        auto impl = resolve_function("left", args);
+        auto as_text = coerce(result, Type::Text, loc);
+        if (!impl || !as_text) {
+            return impl ? as_text.error() : impl.error();
+        }
+        auto e = make_expr(Expr::Kind::Call, Type::Text);
+        e->fn = std::make_shared<ScalarImpl>(std::move(*impl));
+        e->args = {*as_text, Expr::constant(Value::int4(length))};
+        auto back = coerce(e, Type::Varchar, loc);
+        if (!back) {
+            return back.error();
+        }
+        result = *back;
     }
     auto labelled = std::make_shared<Expr>(*result);
     labelled->label = (*arg)->label.empty() || (*arg)->label == "?column?" ? tname : (*arg)->label;

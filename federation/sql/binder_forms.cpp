@@ -4,6 +4,8 @@
 
 #include "federation/sql/binder_rewrite.hpp"
 
+#include <algorithm>
+
 namespace nectar::federation {
 
 Result<ExprPtr> Binder::bind_case(JsonNode f, ExprContext& ctx) {
@@ -53,10 +55,13 @@ Result<ExprPtr> Binder::bind_case(JsonNode f, ExprContext& ctx) {
     } else {
         results.push_back(Expr::constant(Value::null()));
     }
+    // PostgreSQL resolves the ELSE branch first (it decides varchar vs text, and the message's order).
+    std::rotate(results.rbegin(), results.rbegin() + 1, results.rend());
     auto unified = unify(std::move(results), "CASE", loc);
     if (!unified) {
         return unified.error();
     }
+    std::rotate(unified->begin(), unified->begin() + 1, unified->end());
     auto e = make_expr(Expr::Kind::Case, (*unified)[0]->type);
     for (size_t i = 0; i < conditions.size(); i++) {
         e->args.push_back(conditions[i]);
@@ -104,33 +109,6 @@ Result<ExprPtr> Binder::bind_sublink(JsonNode f, ExprContext& ctx) {
         e->label = (*plan)->columns[0].name;
         return ExprPtr(e);
     }
-    if (type == "ANY_SUBLINK") {
-        std::string op = last_name(name_list(f, "operName"));
-        if (!op.empty() && op != "=") {
-            return error_at("0A000", "op ANY (subquery) is supported only for =", loc);
-        }
-        auto test = bind_expr(field(f, "testexpr"), ctx);
-        if (!test) {
-            return test.error();
-        }
-        auto column = Expr::column_ref(0, (*plan)->columns[0].type);
-        auto unified = unify({*test, column}, "IN", loc);
-        if (!unified) {
-            return unified.error();
-        }
-        if ((*unified)[1]->type != column->type) {
-            e->subquery = make_project(*plan, {(*unified)[1]}, {(*plan)->columns[0].name});
-        }
-        auto eq = resolve_operator("=", (*unified)[0]->type, (*unified)[0]->type);
-        if (!eq) {
-            return with_position(eq.error(), loc);
-        }
-        e->fn = std::make_shared<ScalarImpl>(std::move(*eq));
-        e->sub_kind = Expr::SubKind::In;
-        e->args = {(*unified)[0]};
-        e->label = "?column?";
-        return ExprPtr(e);
-    }
     return error_at("0A000", "subquery form " + std::string(type) + " is not supported by Nectar's federated engine yet",
                     loc);
 }
@@ -143,6 +121,9 @@ std::string default_label(JsonNode node) {
     }
     if (kind == "FuncCall") {
         return last_name(name_list(f, "funcname"));
+    }
+    if (kind == "GroupingFunc") {
+        return "grouping";
     }
     if (kind == "TypeCast") {
         std::string inner = default_label(field(f, "arg"));

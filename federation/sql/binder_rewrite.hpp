@@ -32,5 +32,7 @@ ExprPtr rewrite_window_refs(const ExprPtr& expr, int base);
 bool contains_aggregate(const Expr& expr);
 /// A projection of `input` computing `exprs` named `names`.
 PlanPtr make_project(PlanPtr input, std::vector<ExprPtr> exprs, std::vector<std::string> names);
+/// x IN / op ANY / op ALL (subquery) (binder_subquery.cpp).
+Result<ExprPtr> bind_quantified_sublink(Binder& binder, JsonNode f, Binder::ExprContext& ctx);
 
 } // namespace nectar::federation

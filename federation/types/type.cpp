@@ -36,6 +36,7 @@ constexpr TypeInfo kTypes[] = {
     {Type::Uuid, 2950, "uuid", 16},
     {Type::Json, 114, "json", -1},
     {Type::Jsonb, 3802, "jsonb", -1},
+    {Type::Varchar, 1043, "character varying", -1},
 };
 
 const TypeInfo& info(Type type) {
@@ -70,8 +71,8 @@ constexpr Alias kAliases[] = {
     {"numeric", Type::Numeric},
     {"decimal", Type::Numeric},
     {"text", Type::Text},
-    {"varchar", Type::Text},
-    {"character varying", Type::Text},
+    {"varchar", Type::Varchar},
+    {"character varying", Type::Varchar},
     {"char", Type::Text},
     {"character", Type::Text},
     {"bpchar", Type::Text},

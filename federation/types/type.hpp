@@ -27,6 +27,7 @@ enum class Type : uint8_t {
     Uuid,
     Json,
     Jsonb,
+    Varchar, ///< character varying: text in every operation, its own OID on the wire
 };
 
 /// The pg_type OID clients see in RowDescription (Unknown → 705 `unknown`).
@@ -44,7 +45,11 @@ inline bool is_integer(Type t) { return t == Type::Int2 || t == Type::Int4 || t 
 inline bool is_numeric_family(Type t) {
     return is_integer(t) || t == Type::Float4 || t == Type::Float8 || t == Type::Numeric;
 }
-inline bool is_string_family(Type t) { return t == Type::Text || t == Type::Unknown; }
+inline bool is_string_family(Type t) { return t == Type::Text || t == Type::Varchar || t == Type::Unknown; }
+/// Text and varchar: stored, compared and printed alike (varchar(n)'s length is the cast's business).
+inline bool is_text_type(Type t) { return t == Type::Text || t == Type::Varchar; }
+/// varchar(n)'s RowDescription type modifier, as PostgreSQL sends it: n + 4 (VARHDRSZ).
+inline int32_t varchar_typmod(int32_t length) { return length + 4; }
 inline bool is_temporal(Type t) {
     return t == Type::Date || t == Type::Time || t == Type::Timestamp || t == Type::TimestampTz;
 }

@@ -461,7 +461,7 @@ TEST_CASE("type OIDs, names and lengths are pg_type's") {
     CHECK(type_oid(Type::TimestampTz) == 1184);
     CHECK(type_oid(Type::Jsonb) == 3802);
     CHECK(type_oid(Type::Unknown) == 705);
-    CHECK(type_from_oid(1043) == Type::Text); // varchar
+    CHECK(type_from_oid(1043) == Type::Varchar);
     CHECK(type_from_oid(1114) == Type::Timestamp);
     CHECK(type_from_oid(2950) == Type::Uuid);
     CHECK(type_from_oid(600) == Type::Text); // point: not modelled
@@ -492,8 +492,8 @@ TEST_CASE("type names and aliases") {
     CHECK(type_from_name("float(24)") == Type::Float4);
     CHECK(type_from_name("float(25)") == Type::Float8);
     CHECK(type_from_name("decimal(10,2)") == Type::Numeric);
-    CHECK(type_from_name("character varying(20)") == Type::Text);
-    CHECK(type_from_name("varchar") == Type::Text);
+    CHECK(type_from_name("character varying(20)") == Type::Varchar);
+    CHECK(type_from_name("varchar") == Type::Varchar);
     CHECK(type_from_name("char(3)") == Type::Text);
     CHECK(type_from_name("bpchar") == Type::Text);
     CHECK(type_from_name("name") == Type::Text);
