@@ -29,10 +29,83 @@ Result<void> SumIntState::add(std::span<const Value> args) {
 
 Result<Value> SumIntState::finish() { return any_ ? Value::int8(sum_) : Value::null(Type::Int8); }
 
+namespace {
+
+constexpr int kMaxSmallDigits = 18; // any 18-digit integer fits in int64
+
+__int128 power_of_ten(int n) {
+    __int128 p = 1;
+    while (n-- > 0)
+        p *= 10;
+    return p;
+}
+
+} // namespace
+
+bool SmallDecimalSum::add_text(std::string_view text) {
+    size_t i = 0;
+    bool negative = !text.empty() && text[0] == '-';
+    if (negative)
+        ++i;
+    int64_t units = 0;
+    int digits = 0, scale = 0;
+    bool point = false;
+    for (; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '.' && !point) {
+            point = true;
+            continue;
+        }
+        if (c < '0' || c > '9' || ++digits > kMaxSmallDigits)
+            return false; // NaN, Infinity or too long: the Decimal path takes it
+        units = units * 10 + (c - '0');
+        scale += point ? 1 : 0;
+    }
+    if (digits == 0)
+        return false;
+    return add_units(negative ? -units : units, scale);
+}
+
+bool SmallDecimalSum::add_units(int64_t units, int scale) {
+    __int128 value = units;
+    if (scale > scale_) { // the sum takes the larger display scale, as numeric addition does
+        if (__builtin_mul_overflow(units_, power_of_ten(scale - scale_), &units_))
+            return false;
+        scale_ = scale;
+    } else if (scale < scale_) {
+        value *= power_of_ten(scale_ - scale); // |value| < 10^18 * 10^18 fits in 127 bits
+    }
+    if (__builtin_add_overflow(units_, value, &units_))
+        return false;
+    any_ = true;
+    return true;
+}
+
+Decimal SmallDecimalSum::to_decimal() const {
+    unsigned __int128 magnitude = units_ < 0 ? -static_cast<unsigned __int128>(units_) : units_;
+    std::string digits;
+    do {
+        digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+        magnitude /= 10;
+    } while (magnitude != 0);
+    if (static_cast<int>(digits.size()) <= scale_)
+        digits.insert(0, static_cast<size_t>(scale_ + 1 - static_cast<int>(digits.size())), '0');
+    if (scale_ > 0)
+        digits.insert(digits.size() - static_cast<size_t>(scale_), 1, '.');
+    if (units_ < 0)
+        digits.insert(0, 1, '-');
+    return *Decimal::parse(digits); // well-formed by construction
+}
+
 Result<void> DecimalSumState::add(std::span<const Value> args) {
-    if (args[0].is_null())
+    const Value& v = args[0];
+    if (v.is_null())
         return {};
-    sum_ = sum_.add(to_decimal(args[0]));
+    bool added = v.type() == Type::Numeric ? fast_.add_text(v.as_string())
+                 : is_integer(v.type())         ? fast_.add_int(v.as_int())
+                                                : false;
+    if (!added)
+        sum_ = sum_.add(to_decimal(v));
     ++n_;
     return {};
 }
@@ -40,6 +113,8 @@ Result<void> DecimalSumState::add(std::span<const Value> args) {
 Result<Value> DecimalSumState::finish() {
     if (n_ == 0)
         return Value::null(Type::Numeric);
+    if (!fast_.empty())
+        sum_ = sum_.add(fast_.to_decimal());
     if (mode_ == Sum)
         return numeric_value(sum_);
     auto avg = sum_.div(Decimal::from_int(n_));

@@ -29,6 +29,23 @@ class SumIntState : public AggregateState {
     bool any_ = false;
 };
 
+/// An exact running sum of decimals of up to 18 digits, kept as a 128-bit integer of units of
+/// 10^-scale: summing parsed text into a Decimal costs ~10x more per row. Refuses (returns false)
+/// what it cannot hold exactly; the caller then adds that value the slow way.
+class SmallDecimalSum {
+  public:
+    bool add_text(std::string_view canonical);
+    bool add_int(int64_t value) { return add_units(value, 0); }
+    bool empty() const { return !any_; }
+    Decimal to_decimal() const;
+
+  private:
+    bool add_units(int64_t units, int scale);
+    __int128 units_ = 0;
+    int scale_ = 0;
+    bool any_ = false;
+};
+
 /// sum(int8/numeric) → numeric and avg(any integer or numeric) → numeric, exact.
 class DecimalSumState : public AggregateState {
   public:
@@ -40,7 +57,8 @@ class DecimalSumState : public AggregateState {
 
   private:
     Mode mode_;
-    Decimal sum_;
+    SmallDecimalSum fast_;
+    Decimal sum_; ///< what the fast sum refused (NaN, Infinity, long values)
     int64_t n_ = 0;
 };
 
