@@ -2,6 +2,7 @@
 // Values; and Distinct, which streams but remembers the rows it has sent.
 
 #include "federation/exec/operators.hpp"
+#include "federation/plan/planner.hpp"
 
 #include <unordered_set>
 
@@ -47,27 +48,53 @@ class Project final : public Operator {
     Project(const PlanNode& node, OperatorPtr child, ExecContext& ctx)
         : node_(node)
         , child_(std::move(child))
-        , ctx_(ctx) {}
+        , ctx_(ctx)
+        , moved_(movable_columns(node.exprs)) {}
 
     boost::asio::awaitable<Result<bool>> next(Batch& batch) override {
         Batch in;
         auto r = co_await child_->next(in);
         if (!r)
             co_return r.error();
-        for (const auto& row : in.rows) {
+        const auto& exprs = node_.exprs;
+        for (auto& row : in.rows) {
             Row out;
-            auto ok = evaluate_all(node_.exprs, row, ctx_, out);
-            if (!ok)
-                co_return ok.error();
+            out.reserve(exprs.size());
+            for (size_t i = 0; i < exprs.size(); i++) {
+                if (moved_[i] && static_cast<size_t>(exprs[i]->column) < row.size()) {
+                    out.push_back(std::move(row[exprs[i]->column]));
+                    continue;
+                }
+                auto v = evaluate(*exprs[i], row, ctx_);
+                if (!v)
+                    co_return v.error();
+                out.push_back(std::move(*v));
+            }
             batch.rows.push_back(std::move(out));
         }
         co_return *r;
     }
 
   private:
+    /// Bare column references no other expression reads: the input row is dropped after the
+    /// projection, so their values (strings included) are moved rather than copied.
+    static std::vector<bool> movable_columns(const std::vector<ExprPtr>& exprs) {
+        std::vector<int> reads;
+        for (const auto& e : exprs)
+            collect_columns(*e, reads);
+        std::vector<bool> moved(exprs.size(), false);
+        for (size_t i = 0; i < exprs.size(); i++) {
+            const Expr& e = *exprs[i];
+            moved[i] = e.kind == Expr::Kind::Column && e.column >= 0 &&
+                       std::count(reads.begin(), reads.end(), e.column) == 1;
+        }
+        return moved;
+    }
+
     const PlanNode& node_;
     OperatorPtr child_;
     ExecContext& ctx_;
+    std::vector<bool> moved_;
 };
 
 class Limit final : public Operator {

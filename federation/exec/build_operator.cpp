@@ -120,6 +120,9 @@ Result<OperatorPtr> build_node(const PlanNode& node, ExecContext& ctx) {
     case Kind::Join:
     case Kind::SetOp:
         return build_binary(node, ctx);
+    case Kind::TopNAttempts:
+        // Each attempt's operators are built only when it runs (an unneeded fallback costs nothing).
+        return exec::make_top_n_attempts(node, [&node, &ctx](size_t i) { return build_child(node, i, ctx); }, ctx);
     default:
         return build_unary(node, ctx);
     }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -76,5 +77,8 @@ OperatorPtr make_sort(const PlanNode& node, OperatorPtr child, ExecContext& ctx)
 OperatorPtr make_top_n(const PlanNode& limit, const PlanNode& sort, OperatorPtr child, ExecContext& ctx);
 OperatorPtr make_set_op(const PlanNode& node, OperatorPtr left, OperatorPtr right, ExecContext& ctx);
 OperatorPtr make_window(const PlanNode& node, OperatorPtr child, ExecContext& ctx);
+/// TopNAttempts: `build_child(i)` builds input i when it is tried.
+OperatorPtr make_top_n_attempts(const PlanNode& node, std::function<Result<OperatorPtr>(size_t)> build_child,
+                                ExecContext& ctx);
 
 } // namespace nectar::federation::exec

@@ -18,7 +18,12 @@ class RemoteScan final : public Operator {
                 if (!opened)
                     co_return opened.error();
             }
+            const size_t before = batch.rows.size();
             auto r = co_await stream_->next(batch);
+            if (node_.columns.empty()) { // "SELECT 1 FROM ...": only the row count matters
+                for (size_t i = before; i < batch.rows.size(); i++)
+                    batch.rows[i].clear();
+            }
             if (!r || *r || next_sql_ >= sqls_.size())
                 co_return r;
             stream_.reset(); // this key batch is done: the next one follows
@@ -40,6 +45,8 @@ class RemoteScan final : public Operator {
         types.reserve(node_.columns.size());
         for (const auto& c : node_.columns)
             types.push_back(c.type);
+        if (types.empty())
+            types.push_back(Type::Int4); // the renderer selects the constant 1 when no column is read
         if (sqls_.empty()) {
             auto rewrite = ctx_.remote_rewrites.find(&node_);
             sqls_ = rewrite != ctx_.remote_rewrites.end() ? rewrite->second : std::vector<std::string>{node_.remote_sql};

@@ -39,6 +39,8 @@ std::string node_title(const PlanNode& n) {
         return "Values";
     case PlanNode::Kind::Window:
         return "Window";
+    case PlanNode::Kind::TopNAttempts:
+        return "Top-N Attempts";
     }
     return "?";
 }
@@ -61,6 +63,10 @@ void walk(const PlanNode& n, int depth, const ExecContext* analyzed, std::vector
         if (auto note = analyzed->notes.find(&n); note != analyzed->notes.end()) {
             out.push_back(detail + note->second);
         }
+    }
+    if (n.kind == PlanNode::Kind::TopNAttempts) {
+        out.push_back(detail + "Each input until one yields " + std::to_string(*n.limit) +
+                      " rows; the last is the unlimited join");
     }
     if (n.kind == PlanNode::Kind::Limit) {
         out.push_back(detail + "Limit: " + (n.limit ? std::to_string(*n.limit) : "ALL") +

@@ -65,6 +65,9 @@ struct PlanNode {
         Values,    ///< rows of constant expressions (no input)
         Window,    ///< children[0] columns followed by one column per window call
         Remote,    ///< `remote_sql` run on `service`: the planner's output; no children
+        /// Top-N attempts (planner-made): each child but the last is the same query over a
+        /// limited ordered input; the first yielding `limit` rows answers, else the last child.
+        TopNAttempts,
     };
 
     Kind kind = Kind::Values;

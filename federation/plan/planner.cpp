@@ -1,6 +1,7 @@
 #include "federation/plan/planner.hpp"
 
 #include "federation/plan/sql_render.hpp"
+#include "federation/plan/top_n_join.hpp"
 
 #include <algorithm>
 
@@ -296,12 +297,16 @@ PlanPtr order_joins(PlanPtr node) {
     auto estimate = [](const PlanNode& n) {
         const PlanNode* p = &n;
         bool filtered = false;
+        int64_t cap = int64_t{1} << 40; // a LIMIT below caps the rows whatever the table holds
         while (!p->children.empty() && p->kind != PlanNode::Kind::Join) {
             filtered |= p->kind == PlanNode::Kind::Filter;
+            if (p->kind == PlanNode::Kind::Limit && p->limit) {
+                cap = std::min(cap, *p->limit + p->offset);
+            }
             p = p->children[0].get();
         }
         int64_t rows = p->kind == PlanNode::Kind::Scan ? p->row_estimate : -1;
-        return rows < 0 ? int64_t{1} << 40 : (filtered ? rows / 10 : rows);
+        return std::min(cap, rows < 0 ? int64_t{1} << 40 : (filtered ? rows / 10 : rows));
     };
     if (estimate(*node->children[0]) >= estimate(*node->children[1])) {
         return node;
@@ -334,6 +339,34 @@ PlanPtr order_joins(PlanPtr node) {
     return project;
 }
 
+/// Project(Project(x)) where the inner one only picks columns becomes one Project over x (join
+/// reordering and the select list each add one; every row would be copied twice).
+PlanPtr merge_projects(PlanPtr node) {
+    for (auto& c : node->children) {
+        c = merge_projects(c);
+    }
+    // A projection right above a scan is column pruning's: it decides what the remote selects.
+    if (node->kind != PlanNode::Kind::Project || node->children[0]->kind != PlanNode::Kind::Project ||
+        node->children[0]->children[0]->kind == PlanNode::Kind::Scan) {
+        return node;
+    }
+    const PlanNode& inner = *node->children[0];
+    std::vector<int> map;
+    for (auto& e : inner.exprs) {
+        if (e->kind != Expr::Kind::Column) {
+            return node;
+        }
+        map.push_back(e->column);
+    }
+    auto merged = PlanNode::make(PlanNode::Kind::Project);
+    merged->columns = node->columns;
+    merged->children = inner.children;
+    for (auto& e : node->exprs) {
+        merged->exprs.push_back(remap_columns(e, map));
+    }
+    return merged;
+}
+
 std::vector<int> identity_map(size_t n) {
     std::vector<int> map(n);
     for (size_t i = 0; i < n; i++) {
@@ -363,6 +396,32 @@ Pruned keep_all(const PlanPtr& node) {
     return {node, identity_map(node->columns.size())};
 }
 
+/// A filter reads its predicate's columns; those nothing above reads are dropped right above
+/// it, so a remote query filters on them without returning them.
+Pruned prune_filter(const PlanPtr& node, const std::vector<bool>& need) {
+    std::vector<bool> child_need = need;
+    require(node->predicate, child_need);
+    Pruned child = prune(node->children[0], child_need);
+    node->children[0] = child.node;
+    node->columns = child.node->columns;
+    node->predicate = remap_columns(node->predicate, child.map);
+    std::vector<int> map(need.size(), -1);
+    auto project = PlanNode::make(PlanNode::Kind::Project);
+    for (size_t i = 0; i < need.size(); i++) {
+        if (need[i] && child.map[i] >= 0) {
+            map[i] = static_cast<int>(project->exprs.size());
+            const OutputColumn& c = node->columns[child.map[i]];
+            project->exprs.push_back(Expr::column_ref(child.map[i], c.type, c.name));
+            project->columns.push_back(c);
+        }
+    }
+    if (project->exprs.size() == node->columns.size()) {
+        return {node, child.map};
+    }
+    project->children = {node};
+    return {project, map};
+}
+
 /// Column pruning: scans fetch only the columns something above reads, so remote queries
 /// select only those (a projection right above each scan, pushed down with it).
 Pruned prune(const PlanPtr& node, const std::vector<bool>& need) {
@@ -386,6 +445,7 @@ Pruned prune(const PlanPtr& node, const std::vector<bool>& need) {
         return {project, map};
     }
     case PlanNode::Kind::Filter:
+        return prune_filter(node, need);
     case PlanNode::Kind::Sort:
     case PlanNode::Kind::Limit: {
         std::vector<bool> child_need = need;
@@ -492,7 +552,11 @@ Result<PlanPtr> plan_query(const PlanPtr& logical, const DialectLookup& dialects
     if (planner.analyze(*tree, memo).pushable) {
         return planner.remote(*tree, memo[tree.get()].service);
     }
-    tree = order_joins(tree);
+    tree = push_top_n_through_joins(tree, [&](const PlanNode& n) {
+        std::map<const PlanNode*, Pushability> scratch;
+        return planner.analyze(n, scratch).pushable;
+    });
+    tree = merge_projects(order_joins(tree));
     return planner.plan(tree);
 }
 

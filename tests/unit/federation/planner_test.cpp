@@ -83,8 +83,8 @@ TEST_CASE("planner pushes Limit over Sort as ORDER BY ... LIMIT") {
     CHECK(planned->remote_sql == "SELECT t1.\"name\" AS \"c0\" FROM \"public\".\"users\" t1 "
                                  "ORDER BY t1.\"age\" DESC NULLS FIRST LIMIT 3");
 
-    // Over a cross-service join, sort and limit run in Nectar.
-    planned = plan_sql("SELECT u.name FROM pg.users u JOIN lite.events e ON e.user_id = u.id ORDER BY u.name LIMIT 10");
+    // Over a cross-service join ordered by both inputs' columns, sort and limit run in Nectar.
+    planned = plan_sql("SELECT u.name, e.kind FROM pg.users u JOIN lite.events e ON e.user_id = u.id ORDER BY u.name, e.kind LIMIT 10");
     REQUIRE(planned->kind == PlanNode::Kind::Limit);
     CHECK(planned->limit == std::optional<int64_t>(10));
     CHECK(planned->children[0]->kind == PlanNode::Kind::Sort);
@@ -141,9 +141,8 @@ TEST_CASE("planner puts the smaller row_estimate input on the build (right) side
     join = find_node(planned, PlanNode::Kind::Join);
     CHECK(join->children[0]->service == "pg");
     CHECK(join->children[1]->service == "lite");
-    REQUIRE(planned->kind == PlanNode::Kind::Project);
-    REQUIRE(planned->children[0]->kind == PlanNode::Kind::Project);
-    CHECK(planned->children[0]->children[0] == join);
+    REQUIRE(planned->kind == PlanNode::Kind::Project); // the swap's projection merged into the select list's
+    CHECK(planned->children[0] == join);
 
     // A filtered input counts as a tenth of its table: events (50 → 5) becomes smaller than products (20).
     planned = plan_sql("SELECT e.kind, p.title FROM lite.events e JOIN my.products p ON p.id = e.user_id");
@@ -244,7 +243,7 @@ TEST_CASE("planner keeps outer-join conditions on the side they may filter") {
     REQUIRE(planned->kind == PlanNode::Kind::Remote);
     CHECK(planned->remote_sql ==
           "SELECT t1.\"id\" AS \"c0\", d3.\"c0\" AS \"c1\" FROM \"public\".\"users\" t1 "
-          "LEFT JOIN (SELECT t2.\"id\" AS \"c0\", t2.\"user_id\" AS \"c1\", t2.\"status\" AS \"c2\" FROM "
+          "LEFT JOIN (SELECT t2.\"id\" AS \"c0\", t2.\"user_id\" AS \"c1\" FROM "
           "\"public\".\"orders\" t2 WHERE (t2.\"status\" = 'paid')) d3 ON (d3.\"c1\" = t1.\"id\")");
     planned = plan_sql("SELECT u.id, o.id FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE o.status = 'paid'");
     REQUIRE(planned->kind == PlanNode::Kind::Remote);
@@ -287,6 +286,45 @@ TEST_CASE("planner EXPLAIN shows each remote part with its service and SQL") {
                          "              Remote SQL: SELECT "));
     CHECK(contains(text, "        ->  Remote Query on lite\n              Remote SQL: SELECT "));
 
-    text = explain_text("SELECT u.name FROM pg.users u JOIN lite.events e ON e.user_id = u.id ORDER BY u.name LIMIT 10");
+    text = explain_text("SELECT u.name, e.kind FROM pg.users u JOIN lite.events e ON e.user_id = u.id ORDER BY u.name, e.kind LIMIT 10");
     CHECK(text.rfind("Limit\n  Limit: 10\n  ->  Sort\n", 0) == 0);
+}
+
+TEST_CASE("planner fetches only the first rows of the ordered input of a top-N over a join") {
+    // Inner join: two limited attempts (2n+64 rows, then 64 times more), then the unlimited join.
+    auto planned = plan_sql("SELECT o.amount, e.kind FROM pg.orders o JOIN lite.events e ON o.user_id = e.user_id "
+                            "ORDER BY o.amount DESC LIMIT 5 OFFSET 1");
+    auto attempts = find_node(planned, PlanNode::Kind::TopNAttempts);
+    REQUIRE(attempts != nullptr);
+    REQUIRE(attempts->children.size() == 3);
+    CHECK(*attempts->limit == 5);
+    auto ordered = [](const PlanPtr& tree) {
+        for (auto& r : remotes(tree)) {
+            if (r->service == "pg") {
+                return r->remote_sql;
+            }
+        }
+        return std::string();
+    };
+    CHECK(contains(ordered(attempts->children[0]), "ORDER BY t1.\"amount\" DESC NULLS FIRST LIMIT 76"));
+    CHECK(contains(ordered(attempts->children[1]), "LIMIT 4864"));
+    CHECK_FALSE(contains(ordered(attempts->children[2]), "LIMIT"));
+    CHECK(contains(explain_text("SELECT o.amount, e.kind FROM pg.orders o JOIN lite.events e ON o.user_id = e.user_id "
+                                "ORDER BY o.amount DESC LIMIT 5"),
+                   "Top-N Attempts"));
+
+    // LEFT join ordered by its preserved side: exact with offset + limit rows, no attempts.
+    planned = plan_sql("SELECT o.amount, e.kind FROM pg.orders o LEFT JOIN lite.events e ON o.user_id = e.user_id "
+                       "ORDER BY o.amount, o.id LIMIT 5 OFFSET 2");
+    CHECK(find_node(planned, PlanNode::Kind::TopNAttempts) == nullptr);
+    CHECK(contains(remote_on(planned, "pg")->remote_sql, "LIMIT 7"));
+
+    // Keys from both inputs, or from the optional side of a LEFT join: nothing to push.
+    planned = plan_sql("SELECT o.amount, e.kind FROM pg.orders o JOIN lite.events e ON o.user_id = e.user_id "
+                       "ORDER BY o.amount, e.kind LIMIT 5");
+    CHECK(find_node(planned, PlanNode::Kind::TopNAttempts) == nullptr);
+    CHECK_FALSE(contains(remote_on(planned, "pg")->remote_sql, "LIMIT"));
+    planned = plan_sql("SELECT o.amount, e.kind FROM pg.orders o LEFT JOIN lite.events e ON o.user_id = e.user_id "
+                       "ORDER BY e.kind LIMIT 5");
+    CHECK_FALSE(contains(remote_on(planned, "lite")->remote_sql, "LIMIT"));
 }
