@@ -202,6 +202,7 @@ std::string Dialect::literal(const Value& value) const {
     case Type::Bytea:
         return bytea_literal(value.as_string());
     case Type::Text:
+    case Type::Varchar:
     case Type::Unknown:
         // Untyped, as a user writes it: PostgreSQL resolves it against its context as the
         // engine does, and it still compares with columns the engine sees as text but that
