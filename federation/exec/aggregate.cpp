@@ -103,7 +103,8 @@ class HashAggregate final : public Operator {
         return key;
     }
 
-    Result<Group*> find_group(Row key) {
+    // Nearly every input row finds its group: the key is copied only when a group is created.
+    Result<Group*> find_group(const Row& key) {
         auto it = index_.find(key);
         if (it != index_.end())
             return &groups_[it->second];
@@ -119,7 +120,7 @@ class HashAggregate final : public Operator {
                 slot.seen = std::make_unique<std::unordered_set<Row, RowHash, RowEq>>();
             g.slots.push_back(std::move(slot));
         }
-        index_.emplace(std::move(key), groups_.size());
+        index_.emplace(key, groups_.size());
         groups_.push_back(std::move(g));
         return &groups_.back();
     }
