@@ -309,9 +309,12 @@ bool can_render(const Expr& e, const Dialect& d, const std::vector<Value>* param
     case Expr::Kind::Or:
     case Expr::Kind::Not:
     case Expr::Kind::IsNull:
+        return true;
     case Expr::Kind::Case:
     case Expr::Kind::Coalesce:
-        return true;
+        // A numeric keeps its own display scale per value only in PostgreSQL; MariaDB and SQLite
+        // give every branch the widest scale (2749.41 would come back as 2749.410).
+        return e.type != Type::Numeric || d.name() == "postgresql";
     case Expr::Kind::Const:
     case Expr::Kind::Param: {
         if (e.type == Type::Unknown || e.type == Type::Interval || e.type == Type::Time) {
