@@ -96,10 +96,8 @@ std::optional<PlanPtr> summarise(PlanPtr plan) {
 Result<ExprPtr> bind_quantified_sublink(Binder& binder, JsonNode f, Binder::ExprContext& ctx) {
     const bool all = string_field(f, "subLinkType") == "ALL_SUBLINK";
     const int loc = static_cast<int>(int_field(f, "location", -1));
-    std::string op = last_name(name_list(f, "operName"));
-    if (op.empty()) {
-        op = "="; // IN (subquery)
-    }
+    std::string named = last_name(name_list(f, "operName"));
+    const std::string op = named.empty() ? std::string(1, '=') : std::move(named); // IN (subquery): no name
     Binder inner = binder.nested();
     auto [sk, sub] = node_kind(field(f, "subselect"));
     auto plan = inner.bind_select(sub, ctx.scope);
