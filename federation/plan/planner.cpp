@@ -32,6 +32,18 @@ ExprPtr remap_columns(const ExprPtr& expr, const std::vector<int>& map) {
     return e;
 }
 
+bool has_subquery(const Expr& e) {
+    if (e.kind == Expr::Kind::Subquery) {
+        return true;
+    }
+    for (auto& a : e.args) {
+        if (has_subquery(*a)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 namespace {
 
 void split_conjuncts(const ExprPtr& e, std::vector<ExprPtr>& out) {
@@ -58,17 +70,6 @@ ExprPtr conjunction(std::vector<ExprPtr> parts) {
     return e;
 }
 
-bool has_subquery(const Expr& e) {
-    if (e.kind == Expr::Kind::Subquery) {
-        return true;
-    }
-    for (auto& a : e.args) {
-        if (has_subquery(*a)) {
-            return true;
-        }
-    }
-    return false;
-}
 
 PlanPtr add_filter(PlanPtr child, std::vector<ExprPtr> predicates) {
     if (predicates.empty()) {

@@ -28,5 +28,7 @@ std::vector<std::string> explain_lines(const PlanPtr& planned, const struct Exec
 void collect_columns(const Expr& expr, std::vector<int>& out);
 /// The expression with every input column index i replaced by map[i] (−1: not allowed).
 ExprPtr remap_columns(const ExprPtr& expr, const std::vector<int>& map);
+/// Whether the expression holds a subquery (planned and run apart from its node).
+bool has_subquery(const Expr& expr);
 
 } // namespace nectar::federation

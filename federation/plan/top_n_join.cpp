@@ -31,29 +31,17 @@ ExprPtr inline_columns(const ExprPtr& e, const std::vector<ExprPtr>& exprs) {
     return copy;
 }
 
-bool reads_subquery(const Expr& e) {
-    if (e.kind == Expr::Kind::Subquery) {
-        return true;
-    }
-    for (auto& a : e.args) {
-        if (reads_subquery(*a)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /// A node's own expressions hold a subquery (they are planned in place, so such trees are not copied).
 bool holds_subquery(const PlanNode& n) {
     auto any = [](const std::vector<ExprPtr>& v) {
-        return std::any_of(v.begin(), v.end(), [](const ExprPtr& e) { return e && reads_subquery(*e); });
+        return std::any_of(v.begin(), v.end(), [](const ExprPtr& e) { return e && has_subquery(*e); });
     };
-    if ((n.predicate && reads_subquery(*n.predicate)) || (n.condition && reads_subquery(*n.condition)) ||
+    if ((n.predicate && has_subquery(*n.predicate)) || (n.condition && has_subquery(*n.condition)) ||
         any(n.exprs) || any(n.group_by)) {
         return true;
     }
     for (auto& k : n.sort_keys) {
-        if (reads_subquery(*k.expr)) {
+        if (has_subquery(*k.expr)) {
             return true;
         }
     }

@@ -81,6 +81,22 @@ ExprPtr join_side_columns(const ExprPtr& e, int shift) {
 
 /// The conjuncts of a correlated subquery's WHERE: inner_expr = outer_expr pairs (join keys)
 /// and the conditions that read only the subquery's own columns.
+/// The AND-ed parts of a predicate (the predicate itself when it is not an AND).
+std::vector<ExprPtr> conjuncts_of(const ExprPtr& predicate) {
+    std::vector<ExprPtr> out;
+    std::function<void(const ExprPtr&)> split = [&](const ExprPtr& e) {
+        if (e->kind == Expr::Kind::And) {
+            for (auto& a : e->args) {
+                split(a);
+            }
+        } else {
+            out.push_back(e);
+        }
+    };
+    split(predicate);
+    return out;
+}
+
 struct CorrelationKeys {
     std::vector<ExprPtr> inner, outer, local;
 };
@@ -95,17 +111,7 @@ bool only_outer(const Expr& e) {
 
 /// nullopt when a conjunct reads the outer query other than as inner_expr = outer_expr.
 std::optional<CorrelationKeys> correlation_keys(const ExprPtr& predicate) {
-    std::vector<ExprPtr> conjuncts;
-    std::function<void(const ExprPtr&)> split = [&](const ExprPtr& e) {
-        if (e->kind == Expr::Kind::And) {
-            for (auto& a : e->args) {
-                split(a);
-            }
-        } else {
-            conjuncts.push_back(e);
-        }
-    };
-    split(predicate);
+    std::vector<ExprPtr> conjuncts = conjuncts_of(predicate);
     CorrelationKeys keys;
     for (auto& c : conjuncts) {
         bool eq = c->kind == Expr::Kind::Call && c->fn && c->fn->name == "=" && c->args.size() == 2;
@@ -219,18 +225,7 @@ Result<PlanPtr> Binder::decorrelate_exists(JsonNode sublink, bool negated, PlanP
     }
     std::vector<ExprPtr> correlated, local;
     if (p->kind == PlanNode::Kind::Filter) {
-        std::vector<ExprPtr> conjuncts;
-        std::function<void(const ExprPtr&)> split = [&](const ExprPtr& e) {
-            if (e->kind == Expr::Kind::And) {
-                for (auto& a : e->args) {
-                    split(a);
-                }
-            } else {
-                conjuncts.push_back(e);
-            }
-        };
-        split(p->predicate);
-        for (auto& c : conjuncts) {
+        for (auto& c : conjuncts_of(p->predicate)) {
             (has_outer_ref(*c) ? correlated : local).push_back(c);
         }
         p = p->children[0];
