@@ -30,7 +30,7 @@ class SumIntState : public AggregateState {
 };
 
 /// An exact running sum of decimals of up to 18 digits, kept as a 128-bit integer of units of
-/// 10^-scale: summing parsed text into a Decimal costs ~10x more per row. Refuses (returns false)
+/// 10^-scale, so no Decimal is parsed per row. Refuses (returns false)
 /// what it cannot hold exactly; the caller then adds that value the slow way.
 class SmallDecimalSum {
   public:

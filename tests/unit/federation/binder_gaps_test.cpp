@@ -11,22 +11,6 @@ using Strings = std::vector<std::string>;
 
 namespace {
 
-std::vector<Type> types_of(const PlanPtr& plan) {
-    std::vector<Type> out;
-    for (auto& c : plan->columns) {
-        out.push_back(c.type);
-    }
-    return out;
-}
-
-void check_error(const std::string& sql, const std::string& sqlstate, int position, const std::string& message) {
-    CAPTURE(sql);
-    Error e = bind_error(sql);
-    CHECK(e.sqlstate == sqlstate);
-    CHECK(e.position == position);
-    CHECK(e.message == message);
-}
-
 const std::string kRows = "(VALUES (1, 10, 'a'), (1, 30, 'b'), (2, 20, 'c'), (NULL, 5, 'd'), (NULL, 7, 'e'), "
                           "(2, NULL, 'f'), (3, 1, 'g')) v(k, x, t)";
 

@@ -7,14 +7,6 @@ using namespace catalog_fixture;
 
 namespace {
 
-std::vector<Type> types_of(const PlanPtr& plan) {
-    std::vector<Type> out;
-    for (auto& c : plan->columns) {
-        out.push_back(c.type);
-    }
-    return out;
-}
-
 /// The single Scan of a statement (fails when there is not exactly one).
 PlanPtr only_scan(const PlanPtr& plan) {
     std::vector<PlanPtr> all, scans;
@@ -26,14 +18,6 @@ PlanPtr only_scan(const PlanPtr& plan) {
     }
     REQUIRE(scans.size() == 1);
     return scans[0];
-}
-
-void check_error(const std::string& sql, const std::string& sqlstate, int position, const std::string& message) {
-    CAPTURE(sql);
-    Error e = bind_error(sql);
-    CHECK(e.sqlstate == sqlstate);
-    CHECK(e.position == position);
-    CHECK(e.message == message);
 }
 
 } // namespace

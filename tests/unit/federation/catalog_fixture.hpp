@@ -123,6 +123,24 @@ inline Error bind_error(const std::string& sql) {
     return plan.error();
 }
 
+/// A statement's binding error must be exactly this SQLSTATE, position and message.
+inline void check_error(const std::string& sql, const std::string& sqlstate, int position, const std::string& message) {
+    CAPTURE(sql);
+    Error e = bind_error(sql);
+    CHECK(e.sqlstate == sqlstate);
+    CHECK(e.position == position);
+    CHECK(e.message == message);
+}
+
+/// The output column types of a plan.
+inline std::vector<Type> types_of(const PlanPtr& plan) {
+    std::vector<Type> out;
+    for (auto& c : plan->columns) {
+        out.push_back(c.type);
+    }
+    return out;
+}
+
 /// Binds and plans a statement with the fixture's dialects.
 inline PlanPtr plan_sql(const std::string& sql, const std::vector<Value>& params = {}) {
     auto logical = bind_ok(sql);
