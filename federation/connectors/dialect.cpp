@@ -235,6 +235,11 @@ std::string Dialect::limit_offset(std::optional<int64_t> limit, int64_t offset) 
     return out;
 }
 
+std::string Dialect::fetch_first_with_ties(int64_t n, int64_t offset) const {
+    std::string out = offset > 0 ? " OFFSET " + std::to_string(offset) + " ROWS" : std::string();
+    return out + " FETCH FIRST " + std::to_string(n) + " ROWS WITH TIES";
+}
+
 bool Dialect::supports_operator(std::string_view op, Type, Type) const {
     // The binder only builds operators that exist for these types, and PostgreSQL computes
     // each of them exactly as the engine does.
@@ -359,7 +364,8 @@ std::string Dialect::render_cast(const std::string& arg, Type, Type to) const {
 }
 
 std::string Dialect::render_order_item(const std::string& expr, bool descending, bool nulls_first,
-                                       Type) const {
+                                       Type, bool) const {
+    // PostgreSQL scans an index either way for its default placements; NULLS stays explicit.
     return expr + (descending ? " DESC" : " ASC") + (nulls_first ? " NULLS FIRST" : " NULLS LAST");
 }
 

@@ -29,6 +29,8 @@ class Dialect {
     virtual bool supports_literal(const Value& value) const;
     /// " LIMIT n OFFSET m" (either part optional); empty when neither is given.
     virtual std::string limit_offset(std::optional<int64_t> limit, int64_t offset) const;
+    /// " OFFSET m ROWS FETCH FIRST n ROWS WITH TIES" (after an ORDER BY): rows tying the last come too.
+    virtual std::string fetch_first_with_ties(int64_t n, int64_t offset) const;
 
     // --- What can be pushed down (PostgreSQL-identical results only) ---
 
@@ -46,6 +48,8 @@ class Dialect {
     /// Whether a join inside the service (and of which kind) can be pushed: "inner", "left", "full"...
     virtual bool supports_join(std::string_view kind) const;
     virtual bool supports_limit() const { return true; }
+    /// FETCH FIRST ... WITH TIES exists (PostgreSQL 13+, MariaDB 10.6+, not SQLite).
+    virtual bool supports_fetch_with_ties() const { return true; }
 
     // --- Rendering; arguments arrive already rendered ---
 
@@ -57,9 +61,10 @@ class Dialect {
     virtual std::string render_aggregate(std::string_view name, std::span<const std::string> args,
                                          std::span<const Type> types, bool distinct, bool star) const;
     virtual std::string render_cast(const std::string& arg, Type from, Type to) const;
-    /// One ORDER BY item for a key of `type`, in PostgreSQL's order and NULL placement.
+    /// One ORDER BY item for a key of `type`, in PostgreSQL's order and NULL placement; a key
+    /// that is never NULL needs no placement (and may then use an index).
     virtual std::string render_order_item(const std::string& expr, bool descending, bool nulls_first,
-                                          Type type) const;
+                                          Type type, bool may_be_null) const;
     /// A GROUP BY key or DISTINCT column of `type` that is equal exactly when PostgreSQL's
     /// values are; it is also selected, so its value must read back as the column's.
     virtual std::string render_group_key(const std::string& expr, Type type) const;

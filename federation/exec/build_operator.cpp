@@ -69,6 +69,9 @@ Result<OperatorPtr> build_unary(const PlanNode& node, ExecContext& ctx) {
         auto input = build_child(sort, 0, ctx);
         if (!input)
             return input;
+        if (node.with_ties) {
+            return exec::make_limit_with_ties(node, sort, std::move(*input), ctx);
+        }
         return exec::make_top_n(node, sort, std::move(*input), ctx);
     }
     auto child = build_child(node, 0, ctx);

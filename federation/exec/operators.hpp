@@ -75,6 +75,8 @@ OperatorPtr make_aggregate(const PlanNode& node, OperatorPtr child, ExecContext&
 OperatorPtr make_sort(const PlanNode& node, OperatorPtr child, ExecContext& ctx);
 /// Limit(Sort(child)): keeps only the best offset+limit rows in a heap.
 OperatorPtr make_top_n(const PlanNode& limit, const PlanNode& sort, OperatorPtr child, ExecContext& ctx);
+/// Limit WITH TIES over Sort(child): sorts, then passes the rows tying the last one too.
+OperatorPtr make_limit_with_ties(const PlanNode& limit, const PlanNode& sort, OperatorPtr child, ExecContext& ctx);
 OperatorPtr make_set_op(const PlanNode& node, OperatorPtr left, OperatorPtr right, ExecContext& ctx);
 OperatorPtr make_window(const PlanNode& node, OperatorPtr child, ExecContext& ctx);
 /// TopNAttempts: `build_child(i)` builds input i when it is tried.

@@ -181,7 +181,84 @@ class TopN final : public Operator {
     size_t pos_ = 0;
 };
 
+// FETCH FIRST n ROWS WITH TIES over sorted input: after the n-th row, the rows equal to it on
+// every sort key, then nothing more.
+class LimitWithTies final : public Operator {
+  public:
+    LimitWithTies(const PlanNode& limit, const PlanNode& sort, OperatorPtr sorted, ExecContext& ctx)
+        : sort_(sort)
+        , child_(std::move(sorted))
+        , ctx_(ctx)
+        , to_skip_(limit.offset)
+        , remaining_(limit.limit.value_or(0)) {}
+
+    boost::asio::awaitable<Result<bool>> next(Batch& batch) override {
+        while (!done_) {
+            Batch in;
+            auto r = co_await child_->next(in);
+            if (!r)
+                co_return r.error();
+            for (size_t i = 0; i < in.rows.size() && !done_; ++i) {
+                auto taken = take(std::move(in.rows[i]), batch);
+                if (!taken)
+                    co_return taken.error();
+            }
+            if (!*r)
+                done_ = true;
+            if (!batch.rows.empty())
+                co_return !done_;
+        }
+        co_return false;
+    }
+
+  private:
+    Result<void> take(Row row, Batch& batch) {
+        if (to_skip_ > 0) {
+            --to_skip_;
+            return {};
+        }
+        if (remaining_ > 0) {
+            if (--remaining_ == 0) {
+                auto e = make_entry(sort_.sort_keys, row, 0, ctx_);
+                if (!e)
+                    return e.error();
+                last_keys_ = std::move(e->keys); // the n-th row: what a tie must equal
+            }
+            batch.rows.push_back(std::move(row));
+            return {};
+        }
+        if (last_keys_.empty()) {
+            done_ = true; // FETCH FIRST 0 ROWS
+            return {};
+        }
+        auto e = make_entry(sort_.sort_keys, row, 0, ctx_);
+        if (!e)
+            return e.error();
+        for (size_t k = 0; k < last_keys_.size(); ++k) {
+            const auto& key = sort_.sort_keys[k];
+            if (compare_sort_value(e->keys[k], last_keys_[k], key.descending, key.nulls_first) != 0) {
+                done_ = true;
+                return {};
+            }
+        }
+        batch.rows.push_back(std::move(row));
+        return {};
+    }
+
+    const PlanNode& sort_;
+    OperatorPtr child_;
+    ExecContext& ctx_;
+    int64_t to_skip_;
+    int64_t remaining_;
+    Row last_keys_;
+    bool done_ = false;
+};
+
 } // namespace
+
+OperatorPtr make_limit_with_ties(const PlanNode& limit, const PlanNode& sort, OperatorPtr child, ExecContext& ctx) {
+    return std::make_unique<LimitWithTies>(limit, sort, make_sort(sort, std::move(child), ctx), ctx);
+}
 
 OperatorPtr make_sort(const PlanNode& node, OperatorPtr child, ExecContext& ctx) {
     return std::make_unique<Sort>(node, std::move(child), ctx);

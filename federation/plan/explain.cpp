@@ -70,7 +70,7 @@ void walk(const PlanNode& n, int depth, const ExecContext* analyzed, std::vector
     }
     if (n.kind == PlanNode::Kind::Limit) {
         out.push_back(detail + "Limit: " + (n.limit ? std::to_string(*n.limit) : "ALL") +
-                      (n.offset ? " Offset: " + std::to_string(n.offset) : ""));
+                      (n.offset ? " Offset: " + std::to_string(n.offset) : "") + (n.with_ties ? " With Ties" : ""));
     }
     for (auto& c : n.children) {
         walk(*c, depth + 1, analyzed, out);

@@ -17,6 +17,7 @@ namespace nectar::federation {
 struct OutputColumn {
     std::string name;
     Type type = Type::Unknown;
+    bool not_null = false; ///< set on Scan columns the backend declares NOT NULL
 };
 
 enum class JoinType { Inner, Left, Right, Full, Semi, Anti, Cross };
@@ -100,6 +101,9 @@ struct PlanNode {
     // Limit
     std::optional<int64_t> limit;
     int64_t offset = 0;
+    /// FETCH FIRST n ROWS WITH TIES: rows tying the last one on children[0]'s sort keys come
+    /// too (children[0] is then a Sort).
+    bool with_ties = false;
     // SetOp
     SetOpType set_op = SetOpType::Union;
     bool set_all = false;

@@ -13,6 +13,33 @@ bool is_symbolic(std::string_view name) {
     return !name.empty() && !std::isalpha(static_cast<unsigned char>(name[0])) && name[0] != '_';
 }
 
+/// Whether column `col` of `n` is a NOT NULL column of a table, passed through unchanged.
+bool never_null(const PlanNode& n, size_t col) {
+    switch (n.kind) {
+    case PlanNode::Kind::Scan:
+        return col < n.columns.size() && n.columns[col].not_null;
+    case PlanNode::Kind::Filter:
+    case PlanNode::Kind::Sort:
+    case PlanNode::Kind::Limit:
+    case PlanNode::Kind::Distinct:
+        return never_null(*n.children[0], col);
+    case PlanNode::Kind::Project: {
+        const ExprPtr& e = n.exprs.at(col);
+        return e->kind == Expr::Kind::Column && never_null(*n.children[0], static_cast<size_t>(e->column));
+    }
+    case PlanNode::Kind::Join: {
+        const size_t left_width = n.children[0]->columns.size();
+        if (col < left_width) {
+            return n.join_type != JoinType::Right && n.join_type != JoinType::Full && never_null(*n.children[0], col);
+        }
+        return (n.join_type == JoinType::Inner || n.join_type == JoinType::Cross) &&
+               never_null(*n.children[1], col - left_width);
+    }
+    default:
+        return false;
+    }
+}
+
 bool is_like_operator(std::string_view name) {
     return name == "~~" || name == "~~*" || name == "!~~" || name == "!~~*";
 }
@@ -28,6 +55,7 @@ struct Block {
     std::vector<std::string> order_by;
     std::optional<int64_t> limit;
     int64_t offset = 0;
+    bool with_ties = false; ///< the limit keeps rows tying the last on order_by
     bool distinct = false;
     bool aggregated = false;
     bool projected = false; ///< some cols are computed expressions (not NULL-extended by an outer join)
@@ -142,6 +170,9 @@ struct Renderer {
         for (size_t i = 0; i < b.order_by.size(); i++) {
             s += (i ? ", " : " ORDER BY ") + b.order_by[i];
         }
+        if (b.with_ties) {
+            return s + dialect.fetch_first_with_ties(*b.limit, b.offset);
+        }
         return s + dialect.limit_offset(b.limit, b.offset);
     }
 
@@ -236,8 +267,10 @@ struct Renderer {
             }
             b.order_by.clear();
             for (auto& k : n.sort_keys) {
+                bool may_be_null = k.expr->kind != Expr::Kind::Column ||
+                                   !never_null(*n.children[0], static_cast<size_t>(k.expr->column));
                 b.order_by.push_back(dialect.render_order_item(expr(*k.expr, b.cols), k.descending,
-                                                               k.nulls_first, k.expr->type));
+                                                               k.nulls_first, k.expr->type, may_be_null));
             }
             return b;
         }
@@ -248,6 +281,7 @@ struct Renderer {
             }
             b.limit = n.limit;
             b.offset = n.offset;
+            b.with_ties = n.with_ties;
             return b;
         }
         case PlanNode::Kind::Distinct: {
@@ -422,7 +456,7 @@ bool can_render_node(const PlanNode& n, const Dialect& d, const std::vector<Valu
         }
         return true;
     case PlanNode::Kind::Limit:
-        return d.supports_limit();
+        return d.supports_limit() && (!n.with_ties || d.supports_fetch_with_ties());
     case PlanNode::Kind::Distinct: {
         // DISTINCT compares rows as GROUP BY compares keys (render_group_key).
         std::vector<Type> types;

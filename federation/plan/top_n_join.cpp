@@ -70,9 +70,24 @@ int side_of_keys(const std::vector<SortKey>& keys, size_t left_width) {
     return left ? 0 : right ? 1 : -1;
 }
 
+/// The leading keys one index scan can deliver: up to the first key whose direction or NULL
+/// placement differs from the first key's (MariaDB sorts `amount DESC, id` with a filesort).
+size_t uniform_prefix(const std::vector<SortKey>& keys) {
+    size_t n = 1;
+    while (n < keys.size() && keys[n].descending == keys[0].descending && keys[n].nulls_first == keys[0].nulls_first) {
+        n++;
+    }
+    return n;
+}
+
 /// One copy of the Limit subtree (from `limit` down to `join`) where the join's `side` input
-/// is replaced by its first `rows` rows in `keys` order.
-PlanPtr limited_copy(const PlanPtr& limit, int side, const std::vector<SortKey>& keys, int64_t rows) {
+/// is replaced by its first `rows` rows in `keys` order. With `ties`, only the keys' uniform
+/// prefix orders the input and rows tying the last one come too: every row left out sorts
+/// strictly after every row fetched, so the argument above still holds.
+PlanPtr limited_copy(const PlanPtr& limit, int side, std::vector<SortKey> keys, int64_t rows, bool ties) {
+    if (ties) {
+        keys.resize(uniform_prefix(keys));
+    }
     PlanPtr top = clone_tree(limit);
     PlanNode* n = top.get();
     while (n->kind != PlanNode::Kind::Join) {
@@ -86,6 +101,7 @@ PlanPtr limited_copy(const PlanPtr& limit, int side, const std::vector<SortKey>&
     auto cut = PlanNode::make(PlanNode::Kind::Limit);
     cut->columns = input->columns;
     cut->limit = rows;
+    cut->with_ties = ties;
     cut->children = {sort};
     n->children[side] = cut;
     return top;
@@ -100,7 +116,7 @@ struct Candidate {
 /// Limit(Sort(Project*(Join))) whose sort keys read one input of an inner join, or the
 /// preserved input of a left join.
 std::optional<Candidate> match(const PlanNode& limit) {
-    if (!limit.limit || *limit.limit + limit.offset > kMaxTopN || limit.children.empty() ||
+    if (!limit.limit || limit.with_ties || *limit.limit + limit.offset > kMaxTopN || limit.children.empty() ||
         limit.children[0]->kind != PlanNode::Kind::Sort) {
         return std::nullopt;
     }
@@ -146,16 +162,23 @@ PlanPtr push_top_n_through_joins(const PlanPtr& node, const std::function<bool(c
         return node;
     }
     const int64_t wanted = *node->limit + node->offset;
+    const int side = candidate->side;
+    // The ordered input runs remotely with its ORDER BY ... LIMIT, or the rewrite saves little.
+    // Mixed directions are fetched by their uniform prefix WITH TIES where the backend has it.
+    auto pushed = [&](const PlanPtr& copy) {
+        const PlanNode* probe = copy.get();
+        while (probe->kind != PlanNode::Kind::Join) {
+            probe = probe->children[0].get();
+        }
+        return pushable(*probe->children[side]);
+    };
+    bool ties = uniform_prefix(candidate->keys) < candidate->keys.size() &&
+                pushed(limited_copy(node, side, candidate->keys, wanted, true));
     if (candidate->join->join_type == JoinType::Left) {
-        return limited_copy(node, candidate->side, candidate->keys, wanted);
+        return limited_copy(node, side, candidate->keys, wanted, ties);
     }
-    // The ordered input must run remotely with its ORDER BY ... LIMIT, or an attempt saves nothing.
-    PlanPtr first = limited_copy(node, candidate->side, candidate->keys, 2 * wanted + 64);
-    const PlanNode* probe = first.get();
-    while (probe->kind != PlanNode::Kind::Join) {
-        probe = probe->children[0].get();
-    }
-    if (!pushable(*probe->children[candidate->side])) {
+    PlanPtr first = limited_copy(node, side, candidate->keys, 2 * wanted + 64, ties);
+    if (!pushed(first)) {
         return node;
     }
     auto attempts = PlanNode::make(PlanNode::Kind::TopNAttempts);
@@ -164,7 +187,7 @@ PlanPtr push_top_n_through_joins(const PlanPtr& node, const std::function<bool(c
     attempts->children = {first};
     const int64_t larger = std::min<int64_t>(64 * (2 * wanted + 64), kMaxAttemptRows);
     if (larger > 2 * wanted + 64) {
-        attempts->children.push_back(limited_copy(node, candidate->side, candidate->keys, larger));
+        attempts->children.push_back(limited_copy(node, side, candidate->keys, larger, ties));
     }
     attempts->children.push_back(node);
     return attempts;

@@ -222,7 +222,7 @@ Result<PlanPtr> Binder::bind_from_item(JsonNode node, Scope& scope, const Scope*
         scan->table = resolved->table->name;
         scan->row_estimate = resolved->table->row_estimate;
         for (const ColumnInfo& c : resolved->table->columns) {
-            scan->columns.push_back({c.name, c.type});
+            scan->columns.push_back({c.name, c.type, !c.nullable});
         }
         if (std::find(services_.begin(), services_.end(), scan->service) == services_.end()) {
             services_.push_back(scan->service);
@@ -504,6 +504,13 @@ Result<PlanPtr> Binder::apply_limit(PlanPtr plan, JsonNode fields) {
             return offset.error();
         }
         limit->offset = offset->value_or(0);
+    }
+    if (string_field(fields, "limitOption") == "LIMIT_OPTION_WITH_TIES") {
+        // Ties are judged on the ORDER BY keys, so the Limit must sit right on the Sort.
+        if (plan->kind != PlanNode::Kind::Sort) {
+            return Error::make("42601", "WITH TIES cannot be specified without ORDER BY clause");
+        }
+        limit->with_ties = limit->limit.has_value(); // FETCH FIRST NULL ROWS: every row, as in PostgreSQL
     }
     return limit;
 }

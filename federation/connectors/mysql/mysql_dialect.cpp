@@ -522,9 +522,12 @@ bool MysqlDialect::supports_group_by(std::span<const Type> key_types) const {
 }
 
 std::string MysqlDialect::render_order_item(const std::string& expr, bool descending, bool nulls_first,
-                                            Type type) const {
-    // MySQL sorts NULL as the smallest value: a leading IS NULL key puts them where PG asks.
+                                            Type type, bool may_be_null) const {
     std::string key = comparable_key(expr, type);
+    if (!may_be_null) {
+        return key + (descending ? " DESC" : " ASC");
+    }
+    // MySQL sorts NULL as the smallest value: a leading IS NULL key puts them where PG asks.
     return "(" + expr + " IS NULL)" + (nulls_first ? " DESC" : " ASC") + ", " + key +
            (descending ? " DESC" : " ASC");
 }
@@ -554,6 +557,11 @@ bool MysqlDialect::supports_join(std::string_view kind) const {
 
 const MysqlDialect& mysql_dialect() {
     static const MysqlDialect dialect;
+    return dialect;
+}
+
+const MysqlDialect& mariadb_106_dialect() {
+    static const MysqlDialect dialect(true);
     return dialect;
 }
 

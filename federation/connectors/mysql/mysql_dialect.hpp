@@ -31,7 +31,10 @@ inline constexpr std::string_view kMysqlDivisionByZeroMarker = "1844674407370955
 
 class MysqlDialect : public Dialect {
   public:
+    explicit MysqlDialect(bool fetch_with_ties = false)
+        : fetch_with_ties_(fetch_with_ties) {}
     std::string_view name() const override { return "mysql"; }
+    bool supports_fetch_with_ties() const override { return fetch_with_ties_; }
 
     std::string quote_identifier(std::string_view ident) const override;
     std::string qualified_table(std::string_view schema, std::string_view table) const override;
@@ -59,7 +62,7 @@ class MysqlDialect : public Dialect {
     std::string render_cast(const std::string& arg, Type from, Type to) const override;
     /// Text sorts in code point order, bool as false < true, NULLs where PostgreSQL puts them.
     std::string render_order_item(const std::string& expr, bool descending, bool nulls_first,
-                                  Type type) const override;
+                                  Type type, bool may_be_null) const override;
     /// Text grouped bytewise (not by the case-insensitive, PAD SPACE collation), bool by truth.
     std::string render_group_key(const std::string& expr, Type type) const override;
     /// MySQL prints FLOAT with 6 significant digits, so float4 values are selected as exact doubles.
@@ -69,9 +72,14 @@ class MysqlDialect : public Dialect {
                                std::span<const Type> item_types, bool negated) const override;
     std::string render_nullif(const std::string& left, const std::string& right, Type left_type,
                               Type right_type) const override;
+
+  private:
+    bool fetch_with_ties_;
 };
 
 /// The MySQL dialect, shared.
 const MysqlDialect& mysql_dialect();
+/// The same for MariaDB 10.6+, which has FETCH FIRST ... WITH TIES.
+const MysqlDialect& mariadb_106_dialect();
 
 } // namespace nectar::federation

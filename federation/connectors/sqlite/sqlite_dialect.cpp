@@ -191,6 +191,7 @@ std::string SqliteDialect::literal(const Value& value) const {
         // ISO text, as SQLite's own date functions write it and the connector reads it back.
         return quote_string(to_pg_text(value));
     case Type::Text:
+    case Type::Varchar:
     case Type::Unknown:
     case Type::Uuid:
     case Type::Json:
@@ -417,9 +418,12 @@ std::string SqliteDialect::render_cast(const std::string& arg, Type from, Type t
 }
 
 std::string SqliteDialect::render_order_item(const std::string& expr, bool descending, bool nulls_first,
-                                             Type type) const {
+                                             Type type, bool may_be_null) const {
+    if (!may_be_null) {
+        return comparable_key(expr, type) + (descending ? " DESC" : " ASC");
+    }
     // NULLS FIRST/LAST exist since SQLite 3.30; PostgreSQL's default placement differs from SQLite's.
-    return Dialect::render_order_item(comparable_key(expr, type), descending, nulls_first, type);
+    return Dialect::render_order_item(comparable_key(expr, type), descending, nulls_first, type, true);
 }
 
 std::string SqliteDialect::render_group_key(const std::string& expr, Type type) const {

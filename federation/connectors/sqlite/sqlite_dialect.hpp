@@ -21,6 +21,7 @@ class SqliteDialect : public Dialect {
     std::string qualified_table(std::string_view schema, std::string_view table) const override;
     std::string literal(const Value& value) const override;
     std::string limit_offset(std::optional<int64_t> limit, int64_t offset) const override;
+    bool supports_fetch_with_ties() const override { return false; }
 
     bool supports_operator(std::string_view op, Type left, Type right) const override;
     bool supports_function(std::string_view name, std::span<const Type> args) const override;
@@ -41,7 +42,7 @@ class SqliteDialect : public Dialect {
                                  std::span<const Type> types, bool distinct, bool star) const override;
     std::string render_cast(const std::string& arg, Type from, Type to) const override;
     std::string render_order_item(const std::string& expr, bool descending, bool nulls_first,
-                                  Type type) const override;
+                                  Type type, bool may_be_null) const override;
     std::string render_group_key(const std::string& expr, Type type) const override;
     /// SQLite's IN and NULLIF use the left operand's collation and no truth test: both go
     /// through render_operator("=").

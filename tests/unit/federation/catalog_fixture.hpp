@@ -37,6 +37,8 @@ inline TableInfo table(std::string schema, std::string name, std::vector<std::pa
     t.name = std::move(name);
     for (auto& [n, type] : columns) {
         t.columns.push_back(ColumnInfo{n, type});
+        t.columns.back().nullable = n != "id"; // every id is a NOT NULL primary key
+        t.columns.back().primary_key = n == "id";
     }
     t.row_estimate = rows;
     return t;

@@ -192,10 +192,10 @@ TEST_CASE("postgres dialect: aggregates, casts and ORDER BY items") {
     CHECK(pg().render_cast("x", Type::Text, Type::Int4) == "CAST(x AS integer)");
     CHECK(pg().render_cast("x", Type::Text, Type::Timestamp) == "CAST(x AS timestamp without time zone)");
     CHECK(pg().render_cast("x", Type::Int4, Type::Float8) == "CAST(x AS double precision)");
-    CHECK(pg().render_order_item("x", false, false, Type::Text) == "x ASC NULLS LAST");
-    CHECK(pg().render_order_item("x", true, true, Type::Int4) == "x DESC NULLS FIRST");
-    CHECK(pg().render_order_item("x", false, true, Type::Bool) == "x ASC NULLS FIRST");
-    CHECK(pg().render_order_item("x", true, false, Type::Date) == "x DESC NULLS LAST");
+    CHECK(pg().render_order_item("x", false, false, Type::Text, true) == "x ASC NULLS LAST");
+    CHECK(pg().render_order_item("x", true, true, Type::Int4, true) == "x DESC NULLS FIRST");
+    CHECK(pg().render_order_item("x", false, true, Type::Bool, true) == "x ASC NULLS FIRST");
+    CHECK(pg().render_order_item("x", true, false, Type::Date, true) == "x DESC NULLS LAST");
 }
 
 TEST_CASE("postgres dialect: group keys, select items, IN lists and NULLIF are PostgreSQL's own") {

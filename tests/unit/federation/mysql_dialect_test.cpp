@@ -107,7 +107,7 @@ std::string order(const Dialect& d, const std::string& e, bool desc, bool nulls_
         INFO("ORDER BY of type " << type_name(t));
         CHECK(d.supports_order_by(t));
     }
-    return d.render_order_item(e, desc, nulls_first, t);
+    return d.render_order_item(e, desc, nulls_first, t, true);
 }
 
 /// SELECT <key>, count(*) FROM dt GROUP BY <key> ORDER BY <key>, the key rendered as a group key.

@@ -69,6 +69,11 @@ TEST_CASE("planner pushes a single-service query whole, as one Remote") {
     CHECK(planned->service == "my");
     CHECK(contains(planned->remote_sql, "FROM `shop`.`products` t1 WHERE (t1.`stock` > 0) GROUP BY "));
     CHECK(contains(planned->remote_sql, "LIMIT 5"));
+
+    // A NOT NULL key needs no IS NULL key in MySQL (which would keep it from using an index).
+    planned = plan_sql("SELECT id, stock FROM my.products ORDER BY id DESC, stock LIMIT 3");
+    REQUIRE(planned->kind == PlanNode::Kind::Remote);
+    CHECK(contains(planned->remote_sql, "ORDER BY t1.`id` DESC, (t1.`stock` IS NULL) ASC, t1.`stock` ASC LIMIT 3"));
 }
 
 TEST_CASE("planner pushes Limit over Sort as ORDER BY ... LIMIT") {
@@ -312,6 +317,21 @@ TEST_CASE("planner fetches only the first rows of the ordered input of a top-N o
     CHECK(contains(explain_text("SELECT o.amount, e.kind FROM pg.orders o JOIN lite.events e ON o.user_id = e.user_id "
                                 "ORDER BY o.amount DESC LIMIT 5"),
                    "Top-N Attempts"));
+
+    // Mixed directions: the backend gets the uniform prefix WITH TIES (one index scan), Nectar
+    // sorts by every key; SQLite has no WITH TIES, so it gets every key.
+    planned = plan_sql("SELECT o.amount, e.kind FROM pg.orders o JOIN lite.events e ON o.user_id = e.user_id "
+                       "ORDER BY o.amount DESC, o.id LIMIT 5");
+    attempts = find_node(planned, PlanNode::Kind::TopNAttempts);
+    REQUIRE(attempts != nullptr);
+    CHECK(contains(ordered(attempts->children[0]),
+                   "ORDER BY t1.\"amount\" DESC NULLS FIRST FETCH FIRST 74 ROWS WITH TIES"));
+    planned = plan_sql("SELECT e.kind, u.name FROM lite.events e JOIN pg.users u ON u.id = e.user_id "
+                       "ORDER BY e.user_id DESC, e.id LIMIT 3");
+    REQUIRE(find_node(planned, PlanNode::Kind::TopNAttempts) != nullptr);
+    const std::string lite_sql = remote_on(find_node(planned, PlanNode::Kind::TopNAttempts)->children[0], "lite")->remote_sql;
+    CHECK(contains(lite_sql, "DESC NULLS FIRST, t1.\"id\" ASC LIMIT 70"));
+    CHECK_FALSE(contains(lite_sql, "TIES"));
 
     // LEFT join ordered by its preserved side: exact with offset + limit rows, no attempts.
     planned = plan_sql("SELECT o.amount, e.kind FROM pg.orders o LEFT JOIN lite.events e ON o.user_id = e.user_id "

@@ -145,7 +145,7 @@ TEST_CASE("sqlite dialect: ORDER BY, LIMIT/OFFSET, aggregates, casts and literal
     };
     auto order = [&](const char* col, Type type, bool desc, bool nulls_first) {
         CHECK(d.supports_order_by(type));
-        return " ORDER BY " + d.render_order_item(col, desc, nulls_first, type) + ", id";
+        return " ORDER BY " + d.render_order_item(col, desc, nulls_first, type, true) + ", id";
     };
     CHECK(ids(order("s", Type::Text, false, false)) == "2,8,3,6,1,5,7,4");
     CHECK(ids(order("f", Type::Float8, true, true)) == "4,3,7,5,1,6,8,2");
@@ -235,8 +235,8 @@ TEST_CASE("sqlite dialect: text compares bytewise and booleans by truth whatever
     CHECK(where(d.render_in_list("s", abc_b, Type::Text, texts2, false)) == "1,5");
     CHECK(where(d.render_in_list("s", abc_b, Type::Text, texts2, true)) == "2,3");
     CHECK(where(d.render_nullif("s", lit("abc"), Type::Text, Type::Text) + " IS NULL") == "1,4");
-    CHECK(ids(" ORDER BY " + d.render_order_item("s", false, false, Type::Text) + ", id") == "2,1,3,5,4");
-    CHECK(ids(" ORDER BY " + d.render_order_item("b", true, false, Type::Bool) + ", id") == "1,2,5,3,4");
+    CHECK(ids(" ORDER BY " + d.render_order_item("s", false, false, Type::Text, true) + ", id") == "2,1,3,5,4");
+    CHECK(ids(" ORDER BY " + d.render_order_item("b", true, false, Type::Bool, true) + ", id") == "1,2,5,3,4");
 
     std::string t = d.literal(Value::boolean(true));
     std::vector<std::string> true_only = {t};
@@ -266,10 +266,10 @@ TEST_CASE("sqlite dialect: text compares bytewise and booleans by truth whatever
     std::string s_key = d.render_group_key("s", Type::Text);
     std::string b_key = d.render_group_key("b", Type::Bool);
     CHECK(groups("SELECT " + s_key + ", count(*) FROM u GROUP BY " + s_key + " ORDER BY " +
-                     d.render_order_item(s_key, false, false, Type::Text),
+                     d.render_order_item(s_key, false, false, Type::Text, true),
                  Type::Text) == "ABC:1,abc:1,abc :1,b:1,NULL:1");
     CHECK(groups("SELECT " + b_key + ", count(*) FROM u GROUP BY " + b_key + " ORDER BY " +
-                     d.render_order_item(b_key, false, false, Type::Bool),
+                     d.render_order_item(b_key, false, false, Type::Bool, true),
                  Type::Bool) == "f:1,t:3,NULL:1");
     auto distinct = query_all(c, "SELECT DISTINCT " + b_key + " FROM u", {Type::Bool});
     REQUIRE(distinct.ok());
