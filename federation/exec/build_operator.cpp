@@ -60,8 +60,28 @@ Result<OperatorPtr> build_child(const PlanNode& node, size_t i, ExecContext& ctx
     return build(*node.children[i], ctx);
 }
 
+/// FETCH FIRST ... WITH TIES on limit.sort_keys. Its input is the Sort on those keys, or the
+/// Remote query that Sort was pushed into (ordered by the backend).
+Result<OperatorPtr> build_limit_with_ties(const PlanNode& node, ExecContext& ctx) {
+    auto child = build_child(node, 0, ctx);
+    if (!child)
+        return child;
+    const PlanNode& input = *node.children[0];
+    if (input.kind == PlanNode::Kind::Remote) {
+        Connector* connector = ctx.connector ? ctx.connector(input.service) : nullptr;
+        if (connector && exec::can_fetch_ties_remotely(node, connector->dialect()))
+            return exec::make_remote_limit_with_ties(node, input, ctx);
+    } else if (input.kind != PlanNode::Kind::Sort) {
+        child = exec::make_sort(node, std::move(*child), ctx); // never planned so; order it to be safe
+    }
+    return exec::make_limit_with_ties(node, std::move(*child), ctx);
+}
+
 Result<OperatorPtr> build_unary(const PlanNode& node, ExecContext& ctx) {
     using Kind = PlanNode::Kind;
+    if (node.kind == Kind::Limit && node.with_ties) {
+        return build_limit_with_ties(node, ctx);
+    }
     // Limit(Sort(x)) with a LIMIT keeps only the best rows instead of sorting everything.
     if (node.kind == Kind::Limit && node.limit && !node.children.empty() && node.children[0] &&
         node.children[0]->kind == Kind::Sort) {
@@ -69,9 +89,6 @@ Result<OperatorPtr> build_unary(const PlanNode& node, ExecContext& ctx) {
         auto input = build_child(sort, 0, ctx);
         if (!input)
             return input;
-        if (node.with_ties) {
-            return exec::make_limit_with_ties(node, sort, std::move(*input), ctx);
-        }
         return exec::make_top_n(node, sort, std::move(*input), ctx);
     }
     auto child = build_child(node, 0, ctx);

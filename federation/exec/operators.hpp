@@ -75,8 +75,13 @@ OperatorPtr make_aggregate(const PlanNode& node, OperatorPtr child, ExecContext&
 OperatorPtr make_sort(const PlanNode& node, OperatorPtr child, ExecContext& ctx);
 /// Limit(Sort(child)): keeps only the best offset+limit rows in a heap.
 OperatorPtr make_top_n(const PlanNode& limit, const PlanNode& sort, OperatorPtr child, ExecContext& ctx);
-/// Limit WITH TIES over Sort(child): sorts, then passes the rows tying the last one too.
-OperatorPtr make_limit_with_ties(const PlanNode& limit, const PlanNode& sort, OperatorPtr child, ExecContext& ctx);
+/// Limit WITH TIES over input already in limit.sort_keys order: n rows, then their ties.
+OperatorPtr make_limit_with_ties(const PlanNode& limit, OperatorPtr sorted, ExecContext& ctx);
+/// Limit WITH TIES over a Remote query ordered on limit.sort_keys: ORDER BY ... LIMIT n, then
+/// the rows equal to the n-th on the keys. Only when can_fetch_ties_remotely().
+OperatorPtr make_remote_limit_with_ties(const PlanNode& limit, const PlanNode& remote, ExecContext& ctx);
+/// Every sort key of the Limit is a column the dialect compares with "=".
+bool can_fetch_ties_remotely(const PlanNode& limit, const Dialect& dialect);
 OperatorPtr make_set_op(const PlanNode& node, OperatorPtr left, OperatorPtr right, ExecContext& ctx);
 OperatorPtr make_window(const PlanNode& node, OperatorPtr child, ExecContext& ctx);
 /// TopNAttempts: `build_child(i)` builds input i when it is tried.

@@ -101,8 +101,8 @@ struct PlanNode {
     // Limit
     std::optional<int64_t> limit;
     int64_t offset = 0;
-    /// FETCH FIRST n ROWS WITH TIES: rows tying the last one on children[0]'s sort keys come
-    /// too (children[0] is then a Sort).
+    /// FETCH FIRST n ROWS WITH TIES: rows equal to the n-th on `sort_keys` come too (children[0]
+    /// is the Sort on those keys; the Limit keeps its own copy for when the Sort is pushed down).
     bool with_ties = false;
     // SetOp
     SetOpType set_op = SetOpType::Union;

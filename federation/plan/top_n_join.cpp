@@ -102,6 +102,9 @@ PlanPtr limited_copy(const PlanPtr& limit, int side, std::vector<SortKey> keys, 
     cut->columns = input->columns;
     cut->limit = rows;
     cut->with_ties = ties;
+    if (ties) {
+        cut->sort_keys = keys;
+    }
     cut->children = {sort};
     n->children[side] = cut;
     return top;
@@ -164,21 +167,26 @@ PlanPtr push_top_n_through_joins(const PlanPtr& node, const std::function<bool(c
     const int64_t wanted = *node->limit + node->offset;
     const int side = candidate->side;
     // The ordered input runs remotely with its ORDER BY ... LIMIT, or the rewrite saves little.
-    // Mixed directions are fetched by their uniform prefix WITH TIES where the backend has it.
-    auto pushed = [&](const PlanPtr& copy) {
+    // Mixed directions are fetched by their uniform prefix WITH TIES: pushed down where the
+    // backend has it, else as ORDER BY ... LIMIT plus a query for the ties (prefix of columns).
+    auto pushed = [&](const PlanPtr& copy, bool ties) {
         const PlanNode* probe = copy.get();
         while (probe->kind != PlanNode::Kind::Join) {
             probe = probe->children[0].get();
         }
-        return pushable(*probe->children[side]);
+        const PlanNode& cut = *probe->children[side];
+        return pushable(ties ? *cut.children[0] : cut);
     };
-    bool ties = uniform_prefix(candidate->keys) < candidate->keys.size() &&
-                pushed(limited_copy(node, side, candidate->keys, wanted, true));
+    const size_t prefix = uniform_prefix(candidate->keys);
+    bool ties = prefix < candidate->keys.size() &&
+                std::all_of(candidate->keys.begin(), candidate->keys.begin() + static_cast<std::ptrdiff_t>(prefix),
+                            [](const SortKey& k) { return k.expr->kind == Expr::Kind::Column; }) &&
+                pushed(limited_copy(node, side, candidate->keys, wanted, true), true);
     if (candidate->join->join_type == JoinType::Left) {
         return limited_copy(node, side, candidate->keys, wanted, ties);
     }
     PlanPtr first = limited_copy(node, side, candidate->keys, 2 * wanted + 64, ties);
-    if (!pushed(first)) {
+    if (!pushed(first, ties)) {
         return node;
     }
     auto attempts = PlanNode::make(PlanNode::Kind::TopNAttempts);

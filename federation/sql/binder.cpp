@@ -511,6 +511,7 @@ Result<PlanPtr> Binder::apply_limit(PlanPtr plan, JsonNode fields) {
             return Error::make("42601", "WITH TIES cannot be specified without ORDER BY clause");
         }
         limit->with_ties = limit->limit.has_value(); // FETCH FIRST NULL ROWS: every row, as in PostgreSQL
+        limit->sort_keys = plan->sort_keys;
     }
     return limit;
 }

@@ -7,24 +7,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <cctype>
 #include <map>
-#include <mutex>
 #include <set>
 
 namespace nectar::federation {
 
 namespace {
-
-/// Whether the service's server is MariaDB 10.6+, one flag per service name for all workers.
-std::shared_ptr<std::atomic<bool>> mariadb_106_flag(const std::string& service) {
-    static std::mutex mutex;
-    static std::map<std::string, std::shared_ptr<std::atomic<bool>>> flags;
-    std::lock_guard lock(mutex);
-    auto& flag = flags[service];
-    if (!flag) {
-        flag = std::make_shared<std::atomic<bool>>(false);
-    }
-    return flag;
-}
 
 /// Rows of one mysql_use_result, converted batch by batch. An unfinished stream takes its
 /// connection with it: the socket is shut so the rest of the result is never read.
@@ -392,8 +379,7 @@ class MysqlTransaction final : public Transaction {
 
 MysqlConnector::MysqlConnector(boost::asio::io_context& io, ServiceSpec spec)
     : spec_(std::move(spec))
-    , pool_(io.get_executor(), spec_.name, spec_.url, spec_.pool)
-    , mariadb_106_(mariadb_106_flag(spec_.name)) {
+    , pool_(io.get_executor(), spec_.name, spec_.url, spec_.pool) {
     pool_.start();
 }
 
@@ -407,7 +393,6 @@ boost::asio::awaitable<Result<std::vector<TableInfo>>> MysqlConnector::discover(
         co_return acquired.error();
     }
     std::unique_ptr<MysqlConnection> conn = std::move(acquired.value());
-    *mariadb_106_ = mariadb_connection(conn->handle()) && mysql_get_server_version(conn->handle()) >= 100600;
     auto tables = co_await conn->query_all(
         "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS FROM information_schema.TABLES "
         "WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME");

@@ -7,7 +7,6 @@
 #include "federation/connectors/mysql/mysql_dialect.hpp"
 #include "federation/connectors/mysql/mysql_pool.hpp"
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,10 +20,7 @@ class MysqlConnector : public Connector {
     ~MysqlConnector() override;
 
     const std::string& service() const override { return spec_.name; }
-    /// Known once discover() has met the server: MariaDB 10.6+ gets FETCH ... WITH TIES.
-    const Dialect& dialect() const override {
-        return mariadb_106_->load(std::memory_order_relaxed) ? mariadb_106_dialect() : mysql_dialect();
-    }
+    const Dialect& dialect() const override { return mysql_dialect(); }
 
     /// Tables and views of the URL's database, with columns, primary keys and TABLE_ROWS.
     boost::asio::awaitable<Result<std::vector<TableInfo>>> discover() override;
@@ -41,8 +37,6 @@ class MysqlConnector : public Connector {
   private:
     ServiceSpec spec_;
     MysqlPool pool_;
-    /// Shared by the service's connectors on every worker: the catalog is discovered by one.
-    std::shared_ptr<std::atomic<bool>> mariadb_106_;
 };
 
 } // namespace nectar::federation

@@ -560,9 +560,5 @@ const MysqlDialect& mysql_dialect() {
     return dialect;
 }
 
-const MysqlDialect& mariadb_106_dialect() {
-    static const MysqlDialect dialect(true);
-    return dialect;
-}
 
 } // namespace nectar::federation

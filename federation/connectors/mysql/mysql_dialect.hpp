@@ -31,10 +31,11 @@ inline constexpr std::string_view kMysqlDivisionByZeroMarker = "1844674407370955
 
 class MysqlDialect : public Dialect {
   public:
-    explicit MysqlDialect(bool fetch_with_ties = false)
-        : fetch_with_ties_(fetch_with_ties) {}
     std::string_view name() const override { return "mysql"; }
-    bool supports_fetch_with_ties() const override { return fetch_with_ties_; }
+    /// MariaDB 10.6+ has it, but does not stop an index scan at the ties: ORDER BY amount DESC
+    /// FETCH FIRST 84 ROWS WITH TIES took 4.3 s on 2M rows where LIMIT 84 took under 10 ms.
+    /// Nectar fetches the ties itself (exec/limit_with_ties.cpp).
+    bool supports_fetch_with_ties() const override { return false; }
 
     std::string quote_identifier(std::string_view ident) const override;
     std::string qualified_table(std::string_view schema, std::string_view table) const override;
@@ -72,14 +73,9 @@ class MysqlDialect : public Dialect {
                                std::span<const Type> item_types, bool negated) const override;
     std::string render_nullif(const std::string& left, const std::string& right, Type left_type,
                               Type right_type) const override;
-
-  private:
-    bool fetch_with_ties_;
 };
 
 /// The MySQL dialect, shared.
 const MysqlDialect& mysql_dialect();
-/// The same for MariaDB 10.6+, which has FETCH FIRST ... WITH TIES.
-const MysqlDialect& mariadb_106_dialect();
 
 } // namespace nectar::federation

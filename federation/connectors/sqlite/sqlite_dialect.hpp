@@ -21,7 +21,7 @@ class SqliteDialect : public Dialect {
     std::string qualified_table(std::string_view schema, std::string_view table) const override;
     std::string literal(const Value& value) const override;
     std::string limit_offset(std::optional<int64_t> limit, int64_t offset) const override;
-    bool supports_fetch_with_ties() const override { return false; }
+    bool supports_fetch_with_ties() const override { return false; } ///< Nectar fetches the ties
 
     bool supports_operator(std::string_view op, Type left, Type right) const override;
     bool supports_function(std::string_view name, std::span<const Type> args) const override;
