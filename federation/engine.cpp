@@ -1,6 +1,7 @@
 #include "federation/engine.hpp"
 
 #include "federation/exec/executor.hpp"
+#include "federation/plan/build_sides.hpp"
 #include "federation/plan/planner.hpp"
 #include "federation/sql/binder.hpp"
 #include "federation/sql/parse_tree.hpp"
@@ -300,6 +301,10 @@ boost::asio::awaitable<Result<void>> Engine::run_query(PlanPtr logical, bool exp
     if (!planned) {
         co_return planned.error();
     }
+    ConnectorLookup connectors = [this, &transaction](std::string_view service) {
+        return transaction.connector_for(service, connector(service));
+    };
+    co_await choose_build_sides(*planned, connectors);
     if (explain && !analyze) {
         sink.row_description({{"QUERY PLAN", Type::Text}});
         for (auto& line : explain_lines(*planned, nullptr)) {
@@ -309,9 +314,7 @@ boost::asio::awaitable<Result<void>> Engine::run_query(PlanPtr logical, bool exp
         co_return Result<void>{};
     }
     ExecContext ctx;
-    ctx.connector = [this, &transaction](std::string_view service) {
-        return transaction.connector_for(service, connector(service));
-    };
+    ctx.connector = connectors;
     ctx.params = params;
     ctx.collect_stats = analyze;
     ctx.statement_timestamp_us = now_micros_since_2000();

@@ -108,6 +108,9 @@ class PinnedConnector final : public Connector {
     boost::asio::awaitable<Result<CommandResult>> execute(std::string sql, std::vector<Type> types) override {
         return txn_.execute(std::move(sql), std::move(types));
     }
+    boost::asio::awaitable<Result<int64_t>> estimate_rows(std::string sql) override {
+        return base_.estimate_rows(std::move(sql)); // EXPLAIN reads nothing the block wrote
+    }
 
   private:
     Connector& base_;

@@ -81,10 +81,19 @@ class Connector {
     virtual boost::asio::awaitable<Result<CommandResult>> execute(std::string sql,
                                                                    std::vector<Type> returning_types) = 0;
 
+    /// The backend's own estimate of the rows `sql` (a SELECT in dialect()) returns, from its
+    /// EXPLAIN; -1 when it gives none. The planner asks only when its guesses cannot decide.
+    virtual boost::asio::awaitable<Result<int64_t>> estimate_rows(std::string sql);
+
     /// Opens a transaction on a connection of its own (transaction.hpp). `two_phase`: the caller
     /// may need prepare() later (MariaDB then starts an XA transaction). 0A000 by default.
     virtual boost::asio::awaitable<Result<std::unique_ptr<Transaction>>> begin_transaction(bool two_phase);
 };
+
+/// Runs `explain_sql` through `connector` and reads the number after the first `marker` in its
+/// first row ("rows=" in PostgreSQL's EXPLAIN, "\"rows\": " in MariaDB's JSON); -1 if none.
+boost::asio::awaitable<Result<int64_t>> rows_from_explain(Connector& connector, std::string explain_sql,
+                                                          std::string_view marker);
 
 } // namespace nectar::federation
 

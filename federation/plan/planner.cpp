@@ -265,6 +265,7 @@ struct Planner {
         r->columns = n.columns;
         r->service = service;
         r->remote_sql = render_select(n, *dialects(service), params);
+        r->row_estimate = static_row_estimate(n);
         return r;
     }
 
@@ -292,80 +293,11 @@ PlanPtr order_joins(PlanPtr node) {
     for (auto& c : node->children) {
         c = order_joins(c);
     }
-    if (node->kind != PlanNode::Kind::Join || node->join_type != JoinType::Inner) {
+    if (node->kind != PlanNode::Kind::Join || node->join_type != JoinType::Inner ||
+        static_row_estimate(*node->children[0]) >= static_row_estimate(*node->children[1])) {
         return node;
     }
-    auto estimate = [](const PlanNode& n) {
-        const PlanNode* p = &n;
-        bool filtered = false;
-        int64_t cap = int64_t{1} << 40; // a LIMIT below caps the rows whatever the table holds
-        while (!p->children.empty() && p->kind != PlanNode::Kind::Join) {
-            filtered |= p->kind == PlanNode::Kind::Filter;
-            if (p->kind == PlanNode::Kind::Limit && p->limit) {
-                cap = std::min(cap, *p->limit + p->offset);
-            }
-            p = p->children[0].get();
-        }
-        int64_t rows = p->kind == PlanNode::Kind::Scan ? p->row_estimate : -1;
-        return std::min(cap, rows < 0 ? int64_t{1} << 40 : (filtered ? rows / 10 : rows));
-    };
-    if (estimate(*node->children[0]) >= estimate(*node->children[1])) {
-        return node;
-    }
-    // Swap the inputs and restore the original column order with a projection above.
-    const int lw = static_cast<int>(node->children[0]->columns.size());
-    const int rw = static_cast<int>(node->children[1]->columns.size());
-    std::vector<int> map(lw + rw);
-    for (int i = 0; i < lw; i++) {
-        map[i] = rw + i;
-    }
-    for (int i = 0; i < rw; i++) {
-        map[lw + i] = i;
-    }
-    auto swapped = PlanNode::make(PlanNode::Kind::Join);
-    swapped->join_type = JoinType::Inner;
-    swapped->children = {node->children[1], node->children[0]};
-    swapped->columns = node->children[1]->columns;
-    swapped->columns.insert(swapped->columns.end(), node->children[0]->columns.begin(),
-                            node->children[0]->columns.end());
-    if (node->condition) {
-        swapped->condition = remap_columns(node->condition, map);
-    }
-    auto project = PlanNode::make(PlanNode::Kind::Project);
-    project->columns = node->columns;
-    project->children = {swapped};
-    for (int i = 0; i < lw + rw; i++) {
-        project->exprs.push_back(Expr::column_ref(map[i], node->columns[i].type, node->columns[i].name));
-    }
-    return project;
-}
-
-/// Project(Project(x)) where the inner one only picks columns becomes one Project over x (join
-/// reordering and the select list each add one; every row would be copied twice).
-PlanPtr merge_projects(PlanPtr node) {
-    for (auto& c : node->children) {
-        c = merge_projects(c);
-    }
-    // A projection right above a scan is column pruning's: it decides what the remote selects.
-    if (node->kind != PlanNode::Kind::Project || node->children[0]->kind != PlanNode::Kind::Project ||
-        node->children[0]->children[0]->kind == PlanNode::Kind::Scan) {
-        return node;
-    }
-    const PlanNode& inner = *node->children[0];
-    std::vector<int> map;
-    for (auto& e : inner.exprs) {
-        if (e->kind != Expr::Kind::Column) {
-            return node;
-        }
-        map.push_back(e->column);
-    }
-    auto merged = PlanNode::make(PlanNode::Kind::Project);
-    merged->columns = node->columns;
-    merged->children = inner.children;
-    for (auto& e : node->exprs) {
-        merged->exprs.push_back(remap_columns(e, map));
-    }
-    return merged;
+    return swap_join_inputs(node);
 }
 
 std::vector<int> identity_map(size_t n) {
@@ -543,6 +475,84 @@ Pruned prune(const PlanPtr& node, const std::vector<bool>& need) {
 }
 
 } // namespace
+
+// Project(Project(x)): see planner.hpp.
+PlanPtr merge_projects(PlanPtr node) {
+    for (auto& c : node->children) {
+        c = merge_projects(c);
+    }
+    // A projection right above a scan is column pruning's: it decides what the remote selects.
+    if (node->kind != PlanNode::Kind::Project || node->children[0]->kind != PlanNode::Kind::Project ||
+        node->children[0]->children[0]->kind == PlanNode::Kind::Scan) {
+        return node;
+    }
+    const PlanNode& inner = *node->children[0];
+    std::vector<int> map;
+    for (auto& e : inner.exprs) {
+        if (e->kind != Expr::Kind::Column) {
+            return node;
+        }
+        map.push_back(e->column);
+    }
+    // Planned subqueries are found by their Expr's address: such expressions are not copied.
+    if (std::any_of(node->exprs.begin(), node->exprs.end(), [](const ExprPtr& e) { return has_subquery(*e); })) {
+        return node;
+    }
+    auto merged = PlanNode::make(PlanNode::Kind::Project);
+    merged->columns = node->columns;
+    merged->children = inner.children;
+    for (auto& e : node->exprs) {
+        merged->exprs.push_back(remap_columns(e, map));
+    }
+    return merged;
+}
+
+int64_t static_row_estimate(const PlanNode& n) {
+    if (n.kind == PlanNode::Kind::Remote) {
+        return n.row_estimate < 0 ? kUnknownRows : n.row_estimate;
+    }
+    const PlanNode* p = &n;
+    bool filtered = false;
+    int64_t cap = kUnknownRows; // a LIMIT below caps the rows whatever the table holds
+    while (!p->children.empty() && p->kind != PlanNode::Kind::Join) {
+        filtered |= p->kind == PlanNode::Kind::Filter;
+        if (p->kind == PlanNode::Kind::Limit && p->limit) {
+            cap = std::min(cap, *p->limit + p->offset);
+        }
+        p = p->children[0].get();
+    }
+    int64_t rows = p->kind == PlanNode::Kind::Scan ? p->row_estimate : -1;
+    return std::min(cap, rows < 0 ? kUnknownRows : (filtered ? rows / 10 : rows));
+}
+
+PlanPtr swap_join_inputs(const PlanPtr& node) {
+    // Swap the inputs and restore the original column order with a projection above.
+    const int lw = static_cast<int>(node->children[0]->columns.size());
+    const int rw = static_cast<int>(node->children[1]->columns.size());
+    std::vector<int> map(lw + rw);
+    for (int i = 0; i < lw; i++) {
+        map[i] = rw + i;
+    }
+    for (int i = 0; i < rw; i++) {
+        map[lw + i] = i;
+    }
+    auto swapped = PlanNode::make(PlanNode::Kind::Join);
+    swapped->join_type = JoinType::Inner;
+    swapped->children = {node->children[1], node->children[0]};
+    swapped->columns = node->children[1]->columns;
+    swapped->columns.insert(swapped->columns.end(), node->children[0]->columns.begin(),
+                            node->children[0]->columns.end());
+    if (node->condition) {
+        swapped->condition = remap_columns(node->condition, map);
+    }
+    auto project = PlanNode::make(PlanNode::Kind::Project);
+    project->columns = node->columns;
+    project->children = {swapped};
+    for (int i = 0; i < lw + rw; i++) {
+        project->exprs.push_back(Expr::column_ref(map[i], node->columns[i].type, node->columns[i].name));
+    }
+    return project;
+}
 
 Result<PlanPtr> plan_query(const PlanPtr& logical, const DialectLookup& dialects, const std::vector<Value>& params) {
     PlanPtr tree = push_filters(logical);

@@ -31,4 +31,15 @@ ExprPtr remap_columns(const ExprPtr& expr, const std::vector<int>& map);
 /// Whether the expression holds a subquery (planned and run apart from its node).
 bool has_subquery(const Expr& expr);
 
+/// What static_row_estimate() says about an input it knows nothing of.
+constexpr int64_t kUnknownRows = int64_t{1} << 40;
+/// Rows a join input is guessed to give without asking its backend: the table's row count, a
+/// tenth of it under a filter, capped by a LIMIT below; a Remote node's own row_estimate.
+int64_t static_row_estimate(const PlanNode& n);
+/// Join(a, b) as Project(Join(b, a)) with the same output columns (inner joins only).
+PlanPtr swap_join_inputs(const PlanPtr& join);
+/// Project(Project(x)) where the inner one only picks columns becomes one Project over x (join
+/// reordering and the select list each add one; every row would be copied twice).
+PlanPtr merge_projects(PlanPtr node);
+
 } // namespace nectar::federation

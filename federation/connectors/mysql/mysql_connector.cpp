@@ -544,6 +544,11 @@ boost::asio::awaitable<Result<CommandResult>> MysqlConnector::execute(std::strin
     co_return out;
 }
 
+boost::asio::awaitable<Result<int64_t>> MysqlConnector::estimate_rows(std::string sql) {
+    // MariaDB: {"query_block": {"select_id": 1, "table": {"table_name": "t1", ..., "rows": 1993632, ...
+    return rows_from_explain(*this, "EXPLAIN FORMAT=JSON " + sql, "\"rows\": ");
+}
+
 boost::asio::awaitable<Result<std::unique_ptr<Transaction>>> MysqlConnector::begin_transaction(bool two_phase) {
     auto executor = co_await boost::asio::this_coro::executor;
     auto acquired = co_await pool_.acquire();

@@ -31,6 +31,8 @@ class MysqlConnector : public Connector {
                                                           std::vector<Type> returning_types) override;
     /// START TRANSACTION, or XA START with a generated xid when `two_phase`.
     boost::asio::awaitable<Result<std::unique_ptr<Transaction>>> begin_transaction(bool two_phase) override;
+    /// The rows estimate of EXPLAIN FORMAT=JSON's first table.
+    boost::asio::awaitable<Result<int64_t>> estimate_rows(std::string sql) override;
 
     MysqlPool& pool() { return pool_; }
 

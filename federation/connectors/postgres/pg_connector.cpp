@@ -172,4 +172,9 @@ asio::awaitable<Result<std::unique_ptr<Transaction>>> PgConnector::begin_transac
     co_return make_pg_transaction(pool_, alive_, executor, service_, std::move(conn));
 }
 
+asio::awaitable<Result<int64_t>> PgConnector::estimate_rows(std::string sql) {
+    // "Seq Scan on customers t1  (cost=0.00..18334.00 rows=1000000 width=19)"
+    return rows_from_explain(*this, "EXPLAIN " + sql, "rows=");
+}
+
 } // namespace nectar::federation

@@ -34,6 +34,8 @@ class PgConnector : public Connector {
                                                           std::vector<Type> returning_types) override;
     /// BEGIN on a pooled connection; prepare() is PREPARE TRANSACTION (max_prepared_transactions > 0).
     boost::asio::awaitable<Result<std::unique_ptr<Transaction>>> begin_transaction(bool two_phase) override;
+    /// The rows estimate of EXPLAIN's top plan node.
+    boost::asio::awaitable<Result<int64_t>> estimate_rows(std::string sql) override;
 
   private:
     PgPool& pool_;

@@ -272,3 +272,21 @@ TEST_CASE("mysql: execute counts rows and returns RETURNING rows") {
     REQUIRE(plain_delete.ok());
     CHECK(plain_delete->rows_affected == 1);
 }
+
+TEST_CASE("mysql: estimates rows from EXPLAIN FORMAT=JSON") {
+    REQUIRE_MYSQL();
+    Mysql my;
+    my.must("DROP TABLE IF EXISTS est");
+    my.must("CREATE TABLE est (id int PRIMARY KEY, n int)");
+    my.must("INSERT INTO est SELECT seq, seq % 7 FROM seq_1_to_3000");
+    my.must("ANALYZE TABLE est");
+    auto rows = run(my.io, my.connector->estimate_rows("SELECT id, n FROM est WHERE n = 3"));
+    REQUIRE(rows.ok());
+    CHECK(*rows >= 1000); // InnoDB's estimate of the table's rows (the filter is not indexed)
+    CHECK(*rows <= 6000);
+    auto bad = run(my.io, my.connector->estimate_rows("SELECT * FROM no_such_table_here"));
+    CHECK_FALSE(bad.ok());
+    auto after = my.exec("DELETE FROM est WHERE id = 1");
+    REQUIRE(after.ok()); // the connection is usable after both
+    my.must("DROP TABLE est");
+}

@@ -155,7 +155,7 @@ TEST_CASE("PgConnector discovers tables and views with engine types" * doctest::
         CHECK(items->columns[0].type == Type::Int8);
         CHECK(items->columns[0].primary_key);
         CHECK_FALSE(items->columns[0].nullable);
-        CHECK(items->columns[1].type == Type::Text);
+        CHECK(items->columns[1].type == Type::Varchar); // varchar(n) is a type of its own (OID 1043)
         CHECK(items->columns[1].remote_type == "character varying(40)");
         CHECK_FALSE(items->columns[1].nullable);
         CHECK_FALSE(items->columns[1].primary_key);
@@ -465,4 +465,17 @@ TEST_CASE("PgConnector: an unreachable service fails with SQLSTATE class 08") {
     CHECK(error->sqlstate.substr(0, 2) == "08");
     CHECK(connector.service() == "down");
     CHECK(&connector.dialect() == &postgres_dialect());
+}
+
+TEST_CASE("PgConnector estimates rows from EXPLAIN" * doctest::skip(no_server())) {
+    Fixture f;
+    f.run([&]() -> asio::awaitable<void> {
+        auto rows = co_await f.connector->estimate_rows("SELECT g FROM generate_series(1, 5000) g");
+        REQUIRE(rows.ok());
+        CHECK(*rows == 5000); // PostgreSQL knows generate_series' row count from its arguments
+        auto bad = co_await f.connector->estimate_rows("SELECT * FROM no_such_table_here");
+        CHECK_FALSE(bad.ok());
+        auto after = co_await f.all_rows("SELECT 3", types_of(Type::Int4));
+        REQUIRE(after.size() == 1); // the connection is usable after both
+    });
 }

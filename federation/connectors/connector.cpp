@@ -1,0 +1,41 @@
+// What every connector shares: row estimates read from the backend's EXPLAIN.
+#include "federation/connectors/connector.hpp"
+
+#include <charconv>
+
+namespace nectar::federation {
+
+boost::asio::awaitable<Result<int64_t>> Connector::estimate_rows(std::string) {
+    co_return int64_t{-1};
+}
+
+boost::asio::awaitable<Result<int64_t>> rows_from_explain(Connector& connector, std::string explain_sql,
+                                                          std::string_view marker) {
+    std::vector<Type> types{Type::Text}; // (g++ 12: no braced temporaries in a co_await call)
+    auto stream = co_await connector.query(std::move(explain_sql), std::move(types));
+    if (!stream) {
+        co_return stream.error();
+    }
+    std::string first;
+    bool more = true;
+    while (more) { // read to the end, so the connection goes back to its pool clean
+        Batch batch;
+        auto r = co_await (*stream)->next(batch);
+        if (!r) {
+            co_return r.error();
+        }
+        more = *r;
+        if (first.empty() && !batch.rows.empty() && !batch.rows[0].empty() && !batch.rows[0][0].is_null()) {
+            first = batch.rows[0][0].as_string();
+        }
+    }
+    size_t at = first.find(marker);
+    int64_t rows = -1;
+    if (at != std::string::npos) {
+        const char* begin = first.data() + at + marker.size();
+        std::from_chars(begin, first.data() + first.size(), rows);
+    }
+    co_return rows;
+}
+
+} // namespace nectar::federation
