@@ -1,6 +1,7 @@
 #pragma once
 // An error as PostgreSQL reports it: the fields of an ErrorResponse. Used on every data path.
 
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -51,20 +52,29 @@ template <typename T> class Result {
     std::variant<T, Error> v_;
 };
 
-/// Success or an Error, for operations with no value.
+/// Success or an Error, for operations with no value. Success holds no Error: executors
+/// return one per row, and building and destroying an Error's strings each time showed in profiles.
 template <> class Result<void> {
   public:
     Result() = default;
     Result(Error error)
-        : error_(std::move(error))
-        , ok_(false) {}
-    bool ok() const { return ok_; }
-    explicit operator bool() const { return ok_; }
-    const Error& error() const { return error_; }
+        : error_(std::make_unique<Error>(std::move(error))) {}
+    Result(const Result& other)
+        : error_(other.error_ ? std::make_unique<Error>(*other.error_) : nullptr) {}
+    Result(Result&&) noexcept = default;
+    Result& operator=(const Result& other) {
+        error_ = other.error_ ? std::make_unique<Error>(*other.error_) : nullptr;
+        return *this;
+    }
+    Result& operator=(Result&&) noexcept = default;
+
+    bool ok() const { return error_ == nullptr; }
+    explicit operator bool() const { return ok(); }
+    /// Only on failure (as for Result<T>).
+    const Error& error() const { return *error_; }
 
   private:
-    Error error_;
-    bool ok_ = true;
+    std::unique_ptr<Error> error_;
 };
 
 } // namespace nectar

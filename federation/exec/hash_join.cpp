@@ -284,7 +284,7 @@ class Join final : public Operator {
         ctx_.remote_rewrites[&probe] = std::move(batches);
     }
 
-    // Per-row steps return false with error_ set: a Result<void> builds an Error even on success.
+    // Per-row steps return false with error_ set (a bool is the cheapest thing to test per row).
     bool add_build_row(const Row& row) {
         if (row.size() < right_width_) {
             error_ = Error::make("XX000", "join input row has " + std::to_string(row.size()) +
