@@ -290,6 +290,28 @@ boost::asio::awaitable<Result<void>> Engine::run_statement(const ParsedStatement
                                        " is not supported by Nectar's federated engine yet");
 }
 
+boost::asio::awaitable<Result<void>> Engine::run_plan(PlanPtr logical, ResultSink& sink) {
+    SessionTransaction none;
+    std::vector<Value> no_params;
+    co_return co_await run_query(std::move(logical), false, false, no_params, none, sink);
+}
+
+boost::asio::awaitable<Result<int64_t>> Engine::estimate_rows(PlanPtr logical) {
+    DialectLookup dialects = [this](std::string_view service) -> const Dialect* {
+        Connector* c = connector(service);
+        return c ? &c->dialect() : nullptr;
+    };
+    auto planned = plan_query(logical, dialects, {});
+    if (!planned) {
+        co_return planned.error();
+    }
+    Connector* c = (*planned)->kind == PlanNode::Kind::Remote ? connector((*planned)->service) : nullptr;
+    if (c == nullptr) {
+        co_return int64_t{-1};
+    }
+    co_return co_await c->estimate_rows((*planned)->remote_sql);
+}
+
 boost::asio::awaitable<Result<void>> Engine::run_query(PlanPtr logical, bool explain, bool analyze,
                                                        const std::vector<Value>& params,
                                                        SessionTransaction& transaction, ResultSink& sink) {

@@ -58,9 +58,16 @@ class Engine {
     /// Drops the cached discovery of every service (after DDL through Nectar, or on demand).
     void refresh_catalog();
 
+    /// Every service's discovered tables (discovered now where the cache has none).
+    boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> catalog();
+    /// Plans and runs a logical plan built by another face (REST), outside any transaction.
+    boost::asio::awaitable<Result<void>> run_plan(PlanPtr logical, ResultSink& sink);
+    /// The backend's estimate of the rows a plan returns, when the whole plan runs on one
+    /// backend that gives estimates (Connector::estimate_rows); -1 otherwise.
+    boost::asio::awaitable<Result<int64_t>> estimate_rows(PlanPtr logical);
+
   private:
     friend class WriteRunner; ///< writes and transaction blocks (engine_write.cpp)
-    boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> catalog();
     boost::asio::awaitable<Result<void>> run_statement(const struct ParsedStatementRef& st,
                                                        const std::string& default_service,
                                                        SessionSettings& settings, SessionTransaction& transaction,

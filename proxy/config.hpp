@@ -58,6 +58,7 @@ struct Config {
     /// pg-auth: "scram-sha-256", or "password" (cleartext, offered only over TLS; SCRAM otherwise)
     std::string pg_auth_method = "scram-sha-256";
     bool demo = false;
+    bool embedded_demo = false; ///< set at start when Nectar added the SQLite service `demo` itself
     PoolConfig pool_defaults; ///< [pool] in TOML: defaults for every service
     uint32_t max_message_bytes = 1u << 30; ///< max-message-bytes: longest client message accepted
 

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
                 service.url = *url;
                 service.pool = config.pool_defaults;
                 config.services.push_back(std::move(service));
+                config.embedded_demo = true;
             }
         }
     } catch (const ConfigError& e) {

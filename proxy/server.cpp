@@ -5,6 +5,8 @@
 #include "federation/connectors/sqlite/sqlite_connector.hpp"
 
 #include "proxy/pg_session.hpp"
+#include "rest/observability.hpp"
+#include "rest/table_api.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -181,7 +183,7 @@ void Server::setup_workers() {
     }
 }
 
-asio::awaitable<void> Server::accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor) {
+asio::awaitable<void> Server::accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor, StartConnection start) {
     size_t next = 0;
     for (;;) {
         // Round robin: each client lives on the next worker, so the load is even whatever the
@@ -201,19 +203,18 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<asio::ip::tcp::accepto
             co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
-        auto session = std::make_shared<PgSession>(std::move(socket), worker);
-        // The lambda (and so the session) lives as long as the coroutine it starts.
-        asio::co_spawn(worker.io, [session] { return session->run(); }, asio::detached);
+        start(std::move(socket), worker);
     }
 }
 
-int Server::run() {
-    const Config& config = shared_.config;
-    auto address = asio::ip::make_address(config.pg_listen.host == "localhost" ? "127.0.0.1" : config.pg_listen.host);
-    asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(config.pg_listen.port));
-    auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(workers_.front()->io);
+std::shared_ptr<asio::ip::tcp::acceptor> Server::listen(const Endpoint& where, std::string_view what) {
     boost::system::error_code ec;
-    acceptor->open(endpoint.protocol(), ec);
+    auto address = asio::ip::make_address(where.host == "localhost" ? "127.0.0.1" : where.host, ec);
+    asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(where.port));
+    auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(workers_.front()->io);
+    if (!ec) {
+        acceptor->open(endpoint.protocol(), ec);
+    }
     if (!ec) {
         acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
         acceptor->bind(endpoint, ec);
@@ -222,23 +223,83 @@ int Server::run() {
         acceptor->listen(asio::socket_base::max_listen_connections, ec);
     }
     if (ec) {
-        spdlog::error("cannot listen on {}:{}: {}", config.pg_listen.host, config.pg_listen.port, ec.message());
+        spdlog::error("cannot listen for {} on {}:{}: {}", what, where.host, where.port, ec.message());
+        return nullptr;
+    }
+    return acceptor;
+}
+
+bool Server::setup_http() {
+    const Config& config = shared_.config;
+    auto exposures = rest::ExposureStore::open(config.data_dir);
+    if (!exposures) {
+        spdlog::error("{}", exposures.error().message);
+        return false;
+    }
+    exposures_ = std::move(*exposures);
+    if (config.embedded_demo && !exposures_->is_exposed("demo", "*")) {
+        // SPEC §1: `curl localhost:8080/api/v2/demo/_table/users` works on a fresh machine.
+        auto exposed = exposures_->expose("demo", {"*"});
+        if (!exposed) {
+            spdlog::error("{}", exposed.error().message);
+            return false;
+        }
+    }
+    rest::add_table_routes(http_router_, *exposures_, rest::TableApiOptions{});
+    rest::ObservabilitySources sources;
+    sources.http = &http_stats_;
+    sources.draining = &shared_.draining;
+    sources.pg_sessions = [this] { return static_cast<int64_t>(shared_.sessions.load()); };
+    sources.worker_threads = static_cast<int>(workers_.size());
+    sources.services = config.services.size();
+    rest::add_observability_routes(http_router_, std::move(sources));
+    http_context_.router = &http_router_;
+    http_context_.tls = shared_.tls.get(); // with --tls-cert the HTTP face is HTTPS only
+    http_context_.draining = &shared_.draining;
+    http_context_.stats = &http_stats_;
+    return true;
+}
+
+int Server::run() {
+    const Config& config = shared_.config;
+    acceptor_ = listen(config.pg_listen, "PostgreSQL clients");
+    http_acceptor_ = listen(config.http_listen, "HTTP clients");
+    if (!acceptor_ || !http_acceptor_) {
         return 1;
     }
-    acceptor_ = acceptor;
+    if (!setup_http()) {
+        return 1;
+    }
     for (auto& worker : workers_) {
         worker->router.start();
     }
-    asio::co_spawn(workers_.front()->io, accept_loop(acceptor), asio::detached);
+    asio::co_spawn(workers_.front()->io,
+                   accept_loop(acceptor_,
+                               [](asio::ip::tcp::socket socket, Worker& worker) {
+                                   auto session = std::make_shared<PgSession>(std::move(socket), worker);
+                                   // The lambda (and so the session) lives as long as its coroutine.
+                                   asio::co_spawn(worker.io, [session] { return session->run(); }, asio::detached);
+                               }),
+                   asio::detached);
+    asio::co_spawn(workers_.front()->io,
+                   accept_loop(http_acceptor_,
+                               [this](asio::ip::tcp::socket socket, Worker& worker) {
+                                   asio::co_spawn(worker.io,
+                                                  rest::serve_http_connection(std::move(socket), http_context_,
+                                                                              worker.engine.get()),
+                                                  asio::detached);
+                               }),
+                   asio::detached);
     for (auto& worker : workers_) {
         threads_.emplace_back([&io = worker->io] {
             auto guard = asio::make_work_guard(io);
             io.run();
         });
     }
-    spdlog::info("nectar {} listening for PostgreSQL clients on {}:{} with {} worker thread(s), services: {}",
-                 NECTAR_VERSION, config.pg_listen.host, config.pg_listen.port, workers_.size(),
-                 config.services.size());
+    spdlog::info("nectar {} listening for PostgreSQL clients on {}:{} and HTTP{} on {}:{} with {} worker "
+                 "thread(s), services: {}",
+                 NECTAR_VERSION, config.pg_listen.host, config.pg_listen.port, shared_.tls ? "S" : "",
+                 config.http_listen.host, config.http_listen.port, workers_.size(), config.services.size());
 
     asio::signal_set signals(signals_io_, SIGTERM, SIGINT, SIGHUP);
     bool stop = false;
@@ -264,9 +325,11 @@ int Server::run() {
 
 void Server::drain() {
     shared_.draining = true;
-    asio::post(workers_.front()->io, [acceptor = acceptor_] {
+    asio::post(workers_.front()->io, [acceptors = std::vector{acceptor_, http_acceptor_}] {
         boost::system::error_code ec;
-        acceptor->close(ec);
+        for (const auto& acceptor : acceptors) {
+            acceptor->close(ec);
+        }
     });
     for (auto& worker_ptr : workers_) {
         Worker& worker = *worker_ptr;

@@ -3,11 +3,14 @@
 // signals (SIGTERM/SIGINT drain, SIGHUP reload).
 
 #include "proxy/proxy_context.hpp"
+#include "rest/exposure_store.hpp"
+#include "rest/http_server.hpp"
 
 #include <utility>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
 #include <memory>
 #include <set>
 #include <thread>
@@ -28,9 +31,16 @@ class Server {
     int run();
 
   private:
+    using StartConnection = std::function<void(asio::ip::tcp::socket, Worker&)>;
+
     void setup_security();
     void setup_workers();
-    asio::awaitable<void> accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor);
+    /// Routes and shared state of the HTTP face; false (logged) when the catalog store cannot open.
+    bool setup_http();
+    /// A listening acceptor on the first worker, or null (logged) when the address cannot be bound.
+    std::shared_ptr<asio::ip::tcp::acceptor> listen(const Endpoint& where, std::string_view what);
+    /// Accepts until the acceptor closes; each connection starts on the next worker (round robin).
+    asio::awaitable<void> accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor, StartConnection start);
     void drain();
     void reload();
 
@@ -38,7 +48,12 @@ class Server {
     int argc_;
     const char* const* argv_;
     std::vector<std::unique_ptr<Worker>> workers_;
-    std::shared_ptr<asio::ip::tcp::acceptor> acceptor_; ///< on the first worker; hands clients round robin
+    std::shared_ptr<asio::ip::tcp::acceptor> acceptor_;      ///< pg-wire, on the first worker
+    std::shared_ptr<asio::ip::tcp::acceptor> http_acceptor_; ///< HTTP, on the first worker
+    rest::HttpRouter http_router_;
+    std::unique_ptr<rest::ExposureStore> exposures_;
+    rest::HttpStats http_stats_;
+    rest::HttpContext http_context_;
     std::vector<std::thread> threads_;
     asio::io_context signals_io_{1};
 };

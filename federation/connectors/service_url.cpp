@@ -39,29 +39,6 @@ int hex_value(char c) {
     return -1;
 }
 
-/// Decodes %XX escapes into `out`; false on a malformed escape or an encoded NUL.
-bool percent_decode(std::string_view in, std::string& out) {
-    out.clear();
-    out.reserve(in.size());
-    for (size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '%') {
-            out += in[i];
-            continue;
-        }
-        if (i + 2 >= in.size()) {
-            return false;
-        }
-        int hi = hex_value(in[i + 1]);
-        int lo = hex_value(in[i + 2]);
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            return false;
-        }
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return true;
-}
-
 std::string percent_encode(std::string_view in, std::string_view keep = {}) {
     static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
@@ -372,6 +349,33 @@ Result<ServiceUrl> parse_service_url(const std::string& text) {
         return url_error("malformed percent-escape in the database name");
     }
     return url;
+}
+
+bool percent_decode(std::string_view in, std::string& out, bool plus_is_space) {
+    out.clear();
+    out.reserve(in.size());
+    for (size_t i = 0; i < in.size(); ++i) {
+        char c = in[i];
+        if (c == '%') {
+            if (i + 2 >= in.size()) {
+                return false;
+            }
+            int hi = hex_value(in[i + 1]);
+            int lo = hex_value(in[i + 2]);
+            if (hi < 0 || lo < 0) {
+                return false;
+            }
+            c = static_cast<char>(hi * 16 + lo);
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            c = ' ';
+        }
+        if (c == '\0') {
+            return false; // a NUL would cut the name short wherever it goes next
+        }
+        out += c;
+    }
+    return true;
 }
 
 } // namespace nectar::federation

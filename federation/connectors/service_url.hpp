@@ -25,6 +25,10 @@ struct ServiceUrl {
     std::string redacted() const;
 };
 
+/// Decodes %XX escapes into `out` (with `plus_is_space`, '+' as a space, as in an HTML form's
+/// query string); false on a malformed escape or a NUL, raw or encoded.
+bool percent_decode(std::string_view in, std::string& out, bool plus_is_space = false);
+
 /// Parses a URL; "postgres://" is accepted as "postgresql://". Errors name what is wrong
 /// (SQLSTATE 22023) and never echo the password.
 Result<ServiceUrl> parse_service_url(const std::string& text);

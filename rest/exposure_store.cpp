@@ -1,0 +1,98 @@
+#include "rest/exposure_store.hpp"
+
+#include <filesystem>
+#include <sqlite3.h>
+
+namespace nectar::rest {
+
+namespace {
+
+Error store_error(sqlite3* db, const std::string& what) {
+    return Error::make("58030", "catalog store: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+} // namespace
+
+Result<std::unique_ptr<ExposureStore>> ExposureStore::open(const std::string& data_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    std::string path = (std::filesystem::path(data_dir) / "catalog.db").string();
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+        Error e = store_error(db, "cannot open " + path);
+        sqlite3_close(db);
+        return e;
+    }
+    const char* schema = "CREATE TABLE IF NOT EXISTS exposed_tables (service TEXT NOT NULL, table_name TEXT NOT NULL, "
+                         "PRIMARY KEY (service, table_name))";
+    if (sqlite3_exec(db, schema, nullptr, nullptr, nullptr) != SQLITE_OK) {
+        Error e = store_error(db, "cannot create its tables in " + path);
+        sqlite3_close(db);
+        return e;
+    }
+    std::unique_ptr<ExposureStore> store(new ExposureStore(db));
+    sqlite3_stmt* select = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT service, table_name FROM exposed_tables", -1, &select, nullptr) != SQLITE_OK) {
+        return store_error(db, "cannot read " + path);
+    }
+    while (sqlite3_step(select) == SQLITE_ROW) {
+        store->exposed_.emplace(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)),
+                                reinterpret_cast<const char*>(sqlite3_column_text(select, 1)));
+    }
+    sqlite3_finalize(select);
+    return store;
+}
+
+ExposureStore::~ExposureStore() { sqlite3_close(db_); }
+
+Result<void> ExposureStore::expose(const std::string& service, const std::vector<std::string>& tables) {
+    std::lock_guard write(write_mutex_);
+    sqlite3_stmt* insert = nullptr;
+    if (sqlite3_prepare_v2(db_, "INSERT OR IGNORE INTO exposed_tables (service, table_name) VALUES (?, ?)", -1, &insert,
+                           nullptr) != SQLITE_OK) {
+        return store_error(db_, "cannot prepare an insert");
+    }
+    sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
+    for (const auto& table : tables) {
+        sqlite3_bind_text(insert, 1, service.c_str(), static_cast<int>(service.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert, 2, table.c_str(), static_cast<int>(table.size()), SQLITE_TRANSIENT);
+        if (sqlite3_step(insert) != SQLITE_DONE) {
+            Error e = store_error(db_, "cannot record an exposed table");
+            sqlite3_finalize(insert);
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            return e;
+        }
+        sqlite3_reset(insert);
+    }
+    sqlite3_finalize(insert);
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        Error e = store_error(db_, "cannot commit exposed tables");
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        return e;
+    }
+    std::unique_lock lock(mutex_); // memory follows the file only once the file has them
+    for (const auto& table : tables) {
+        exposed_.emplace(service, table);
+    }
+    return {};
+}
+
+bool ExposureStore::is_exposed(std::string_view service, std::string_view table) const {
+    std::shared_lock lock(mutex_);
+    return exposed_.count(std::pair<std::string, std::string>(service, "*")) > 0 ||
+           exposed_.count(std::pair<std::string, std::string>(service, table)) > 0;
+}
+
+std::vector<std::string> ExposureStore::exposed(std::string_view service) const {
+    std::shared_lock lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [s, table] : exposed_) {
+        if (s == service) {
+            out.push_back(table);
+        }
+    }
+    return out;
+}
+
+} // namespace nectar::rest

@@ -1,0 +1,379 @@
+#include "rest/table_api.hpp"
+
+#include "federation/engine.hpp"
+#include "rest/table_query.hpp"
+
+#include <memory>
+#include <simdjson.h>
+
+namespace nectar::rest {
+
+using namespace federation;
+using boost::asio::awaitable;
+
+namespace {
+
+HttpResponse error_response(const Error& error) {
+    return HttpResponse::error(http_status_for(error), error.sqlstate, error.message);
+}
+
+/// Rows as JSON objects, up to `limit` of them; one more only sets `more`.
+class JsonRowsSink final : public ResultSink {
+  public:
+    JsonRowsSink(JsonWriter& writer, int64_t limit)
+        : writer_(writer)
+        , limit_(limit) {}
+
+    void row_description(const std::vector<OutputColumn>& columns) override { columns_ = columns; }
+    void data_row(const Row& row) override {
+        if (rows_ == limit_) {
+            more_ = true;
+            return;
+        }
+        rows_++;
+        writer_.begin_object();
+        for (size_t i = 0; i < row.size() && i < columns_.size(); i++) {
+            writer_.key(columns_[i].name);
+            writer_.value(row[i]);
+        }
+        writer_.end_object();
+    }
+    void command_complete(const std::string&) override {}
+    void empty_query() override {}
+    awaitable<void> maybe_flush() override { co_return; } // a page is bounded by max_limit
+
+    int64_t rows() const { return rows_; }
+    bool more() const { return more_; }
+
+  private:
+    JsonWriter& writer_;
+    int64_t limit_;
+    std::vector<OutputColumn> columns_;
+    int64_t rows_ = 0;
+    bool more_ = false;
+};
+
+/// Keeps the one value of a one-row, one-column result (a count).
+class ValueSink final : public ResultSink {
+  public:
+    void row_description(const std::vector<OutputColumn>&) override {}
+    void data_row(const Row& row) override {
+        if (!row.empty()) {
+            value = row[0];
+        }
+    }
+    void command_complete(const std::string&) override {}
+    void empty_query() override {}
+    awaitable<void> maybe_flush() override { co_return; }
+
+    Value value;
+};
+
+class TableApi {
+  public:
+    TableApi(ExposureStore& exposures, TableApiOptions options)
+        : exposures_(exposures)
+        , options_(std::move(options)) {}
+
+    awaitable<HttpResponse> list(const HttpRequest& request) const;
+    awaitable<HttpResponse> one(const HttpRequest& request) const;
+    awaitable<HttpResponse> count(const HttpRequest& request) const;
+    awaitable<HttpResponse> schema(const HttpRequest& request) const;
+    awaitable<HttpResponse> expose(const HttpRequest& request) const;
+
+  private:
+    /// The exposed table the path names; an Error (404) for unknown services and tables, and
+    /// for tables that exist but are not exposed (they are not there as far as REST goes).
+    awaitable<Result<TableRef>> exposed_table(const HttpRequest& request) const;
+    awaitable<Result<int64_t>> run_count(const HttpRequest& request, const TableRef& ref, const ExprPtr& filter) const;
+    /// The exposed table and the page its query parameters ask for.
+    awaitable<Result<std::pair<TableRef, PageRequest>>> table_and_page(const HttpRequest& request) const;
+
+    ExposureStore& exposures_;
+    TableApiOptions options_;
+};
+
+awaitable<Result<TableRef>> TableApi::exposed_table(const HttpRequest& request) const {
+    const std::string& service = request.path_param("service");
+    const std::string& name = request.path_param("table");
+    auto catalog = co_await request.engine->catalog();
+    if (!catalog) {
+        co_return catalog.error();
+    }
+    const ServiceTables* tables = (*catalog)->service(service);
+    if (tables == nullptr) {
+        co_return Error::make("3D000", "service \"" + service + "\" does not exist");
+    }
+    const TableInfo* found = nullptr;
+    for (const TableInfo& t : tables->tables) {
+        if (t.name == name && (found == nullptr || t.schema == tables->default_schema)) {
+            found = &t;
+        }
+    }
+    if (found == nullptr || !exposures_.is_exposed(service, name)) {
+        co_return Error::make("42P01", "table \"" + name + "\" " + (found ? "is not exposed" : "does not exist") +
+                                           " in service \"" + service + "\"" +
+                                           (found ? " (POST /api/v2/" + service + "/_expose to serve it)" : ""));
+    }
+    co_return TableRef{service, found, *catalog};
+}
+
+awaitable<Result<int64_t>> TableApi::run_count(const HttpRequest& request, const TableRef& ref,
+                                               const ExprPtr& filter) const {
+    auto plan = count_plan(ref, filter);
+    if (!plan) {
+        co_return plan.error();
+    }
+    ValueSink sink;
+    auto ran = co_await request.engine->run_plan(*plan, sink);
+    if (!ran) {
+        co_return ran.error();
+    }
+    co_return sink.value.is_null() ? int64_t{0} : sink.value.as_int();
+}
+
+awaitable<Result<std::pair<TableRef, PageRequest>>> TableApi::table_and_page(const HttpRequest& request) const {
+    auto ref = co_await exposed_table(request);
+    if (!ref) {
+        co_return ref.error();
+    }
+    auto page = read_page_request(request, *ref->table, options_.default_limit, options_.max_limit);
+    if (!page) {
+        co_return page.error();
+    }
+    co_return std::pair{std::move(*ref), std::move(*page)};
+}
+
+awaitable<HttpResponse> TableApi::list(const HttpRequest& request) const {
+    auto asked = co_await table_and_page(request);
+    if (!asked) {
+        co_return error_response(asked.error());
+    }
+    const TableRef* ref = &asked->first;
+    const PageRequest* page = &asked->second;
+    HttpResponse response;
+    JsonWriter w(response.body, options_.json);
+    w.begin_object();
+    w.key("data");
+    w.begin_array();
+    JsonRowsSink rows(w, page->limit);
+    auto ran = co_await request.engine->run_plan(page_plan(*ref, *page), rows);
+    if (!ran) {
+        co_return error_response(ran.error());
+    }
+    w.end_array();
+    w.key("meta");
+    w.begin_object();
+    w.key("page");
+    w.integer(page->page);
+    w.key("limit");
+    w.integer(page->limit);
+    w.key("offset");
+    w.integer(page->offset);
+    w.key("count");
+    w.integer(rows.rows());
+    w.key("more"); // never a silent cap: true when rows past this page exist
+    w.boolean(rows.more());
+    if (page->count != PageRequest::Count::none) {
+        int64_t total = -1;
+        if (page->count == PageRequest::Count::estimated) {
+            auto estimate = co_await request.engine->estimate_rows(filtered_plan(*ref, page->filter));
+            total = estimate ? *estimate : -1;
+        }
+        bool estimated = total >= 0;
+        if (!estimated) { // exact asked, or no backend estimate to give
+            auto exact = co_await run_count(request, *ref, page->filter);
+            if (!exact) {
+                co_return error_response(exact.error());
+            }
+            total = *exact;
+        }
+        w.key("total");
+        w.integer(total);
+        w.key("totalIsEstimate");
+        w.boolean(estimated);
+    }
+    w.end_object();
+    w.end_object();
+    co_return response;
+}
+
+awaitable<HttpResponse> TableApi::one(const HttpRequest& request) const {
+    auto ref = co_await exposed_table(request);
+    if (!ref) {
+        co_return error_response(ref.error());
+    }
+    auto key = primary_key_filter(*ref->table, request.path_param("id"));
+    if (!key) {
+        co_return error_response(key.error());
+    }
+    auto columns = read_columns(request, *ref->table);
+    if (!columns) {
+        co_return error_response(columns.error());
+    }
+    PageRequest page;
+    page.filter = *key;
+    page.columns = std::move(*columns);
+    page.limit = 1;
+    HttpResponse response;
+    JsonWriter w(response.body, options_.json);
+    JsonRowsSink row(w, 1);
+    auto ran = co_await request.engine->run_plan(page_plan(*ref, page), row);
+    if (!ran) {
+        co_return error_response(ran.error());
+    }
+    if (row.rows() == 0) {
+        co_return HttpResponse::error(404, "P0002", "no row of \"" + ref->table->name + "\" has id \"" +
+                                                        request.path_param("id") + "\"");
+    }
+    co_return response;
+}
+
+awaitable<HttpResponse> TableApi::count(const HttpRequest& request) const {
+    auto asked = co_await table_and_page(request);
+    if (!asked) {
+        co_return error_response(asked.error());
+    }
+    auto n = co_await run_count(request, asked->first, asked->second.filter);
+    if (!n) {
+        co_return error_response(n.error());
+    }
+    HttpResponse response;
+    JsonWriter w(response.body);
+    w.begin_object();
+    w.key("count");
+    w.integer(*n);
+    w.end_object();
+    co_return response;
+}
+
+awaitable<HttpResponse> TableApi::schema(const HttpRequest& request) const {
+    auto ref = co_await exposed_table(request);
+    if (!ref) {
+        co_return error_response(ref.error());
+    }
+    const TableInfo& t = *ref->table;
+    HttpResponse response;
+    JsonWriter w(response.body);
+    w.begin_object();
+    w.key("service");
+    w.string(ref->service);
+    w.key("schema");
+    w.string(t.schema);
+    w.key("name");
+    w.string(t.name);
+    w.key("view");
+    w.boolean(t.is_view);
+    w.key("columns");
+    w.begin_array();
+    for (const ColumnInfo& c : t.columns) {
+        w.begin_object();
+        w.key("name");
+        w.string(c.name);
+        w.key("type");
+        w.string(type_name(c.type));
+        w.key("nativeType");
+        w.string(c.remote_type);
+        w.key("nullable");
+        w.boolean(c.nullable);
+        w.key("primaryKey");
+        w.boolean(c.primary_key);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("primaryKey");
+    w.begin_array();
+    for (const ColumnInfo& c : t.columns) {
+        if (c.primary_key) {
+            w.string(c.name);
+        }
+    }
+    w.end_array();
+    w.end_object();
+    co_return response;
+}
+
+awaitable<HttpResponse> TableApi::expose(const HttpRequest& request) const {
+    const std::string& service = request.path_param("service");
+    simdjson::dom::parser parser;
+    simdjson::dom::element body;
+    if (parser.parse(request.body).get(body) != simdjson::SUCCESS) {
+        co_return HttpResponse::error(400, "22P02", "the body is not JSON: expected {\"tables\": [\"name\", ...]}");
+    }
+    simdjson::dom::array names;
+    if (body["tables"].get_array().get(names) != simdjson::SUCCESS) {
+        co_return HttpResponse::error(400, "22023", "expected {\"tables\": [\"name\", ...]} (\"*\" exposes every table)");
+    }
+    auto catalog = co_await request.engine->catalog();
+    if (!catalog) {
+        co_return error_response(catalog.error());
+    }
+    const ServiceTables* tables = (*catalog)->service(service);
+    if (tables == nullptr) {
+        co_return HttpResponse::error(404, "3D000", "service \"" + service + "\" does not exist");
+    }
+    std::vector<std::string> wanted;
+    for (simdjson::dom::element item : names) {
+        std::string_view name;
+        if (item.get_string().get(name) != simdjson::SUCCESS) {
+            co_return HttpResponse::error(400, "22023", "every entry of \"tables\" must be a string");
+        }
+        bool known = name == "*" || std::any_of(tables->tables.begin(), tables->tables.end(),
+                                                [&](const TableInfo& t) { return t.name == name; });
+        if (!known) {
+            co_return HttpResponse::error(404, "42P01", "table \"" + std::string(name) +
+                                                            "\" does not exist in service \"" + service + "\"");
+        }
+        wanted.emplace_back(name);
+    }
+    auto stored = exposures_.expose(service, wanted);
+    if (!stored) {
+        co_return error_response(stored.error());
+    }
+    HttpResponse response;
+    JsonWriter w(response.body);
+    w.begin_object();
+    w.key("service");
+    w.string(service);
+    w.key("exposed");
+    w.begin_array();
+    for (const auto& name : exposures_.exposed(service)) {
+        w.string(name);
+    }
+    w.end_array();
+    w.end_object();
+    co_return response;
+}
+
+} // namespace
+
+int http_status_for(const Error& error) {
+    const std::string& s = error.sqlstate;
+    if (s == "3D000" || s == "42P01" || s == "P0002") {
+        return 404;
+    }
+    if (s.rfind("08", 0) == 0 || s == "57P03") {
+        return 503;
+    }
+    if (s.rfind("22", 0) == 0 || s.rfind("42", 0) == 0 || s.rfind("0A", 0) == 0 || s.rfind("54", 0) == 0) {
+        return 400;
+    }
+    return 500;
+}
+
+void add_table_routes(HttpRouter& router, ExposureStore& exposures, TableApiOptions options) {
+    auto api = std::make_shared<const TableApi>(exposures, std::move(options));
+    using Method = awaitable<HttpResponse> (TableApi::*)(const HttpRequest&) const;
+    auto bind = [api](Method method) {
+        return [api, method](const HttpRequest& request) { return ((*api).*method)(request); };
+    };
+    const std::string table = "/api/v2/{service}/_table/{table}";
+    // _schema and _count before {id}: a row whose key is "_count" is read with a filter.
+    router.add("GET", table + "/_schema", bind(&TableApi::schema));
+    router.add("GET", table + "/_count", bind(&TableApi::count));
+    router.add("GET", table + "/{id}", bind(&TableApi::one));
+    router.add("GET", table, bind(&TableApi::list));
+    router.add("POST", "/api/v2/{service}/_expose", bind(&TableApi::expose));
+}
+
+} // namespace nectar::rest
