@@ -245,6 +245,13 @@ bool Server::setup_http() {
             return false;
         }
     }
+    std::vector<rest::ApiKey> keys;
+    for (const ApiKeyConfig& k : config.api_keys) {
+        keys.push_back(rest::ApiKey{k.key, k.roles});
+    }
+    http_auth_ = std::make_unique<rest::Authenticator>(keys, config.has_authentication());
+    http_router_.set_authentication(
+        [auth = http_auth_.get()](rest::HttpRequest& request) { return auth->authenticate(request); });
     rest::add_table_routes(http_router_, *exposures_, rest::TableApiOptions{});
     rest::ObservabilitySources sources;
     sources.http = &http_stats_;

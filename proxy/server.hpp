@@ -3,6 +3,7 @@
 // signals (SIGTERM/SIGINT drain, SIGHUP reload).
 
 #include "proxy/proxy_context.hpp"
+#include "rest/auth.hpp"
 #include "rest/exposure_store.hpp"
 #include "rest/http_server.hpp"
 
@@ -52,6 +53,7 @@ class Server {
     std::shared_ptr<asio::ip::tcp::acceptor> http_acceptor_; ///< HTTP, on the first worker
     rest::HttpRouter http_router_;
     std::unique_ptr<rest::ExposureStore> exposures_;
+    std::unique_ptr<rest::Authenticator> http_auth_;
     rest::HttpStats http_stats_;
     rest::HttpContext http_context_;
     std::vector<std::thread> threads_;

@@ -103,20 +103,21 @@ bool is_placeholder(const std::string& segment) {
 
 } // namespace
 
-void HttpRouter::add(std::string method, std::string path, Handler handler) {
+void HttpRouter::add(std::string method, std::string path, Handler handler, bool open) {
+    Route route{std::move(handler), open};
     if (path.find('{') == std::string::npos) {
-        exact_[std::move(path)][std::move(method)] = std::move(handler);
+        exact_[std::move(path)][std::move(method)] = std::move(route);
         return;
     }
     std::vector<std::string> segments = split_path(path);
     for (auto& p : patterns_) {
         if (p.segments == segments) {
-            p.methods[std::move(method)] = std::move(handler);
+            p.methods[std::move(method)] = std::move(route);
             return;
         }
     }
     patterns_.push_back(Pattern{std::move(segments), {}});
-    patterns_.back().methods[std::move(method)] = std::move(handler);
+    patterns_.back().methods[std::move(method)] = std::move(route);
 }
 
 const HttpRouter::Methods* HttpRouter::match(HttpRequest& request) const {
@@ -166,7 +167,12 @@ boost::asio::awaitable<HttpResponse> HttpRouter::route(HttpRequest& request) con
         r.headers.emplace_back("Allow", allowed);
         co_return r;
     }
-    co_return co_await handler->second(request);
+    if (!handler->second.open && authenticate_) {
+        if (auto refused = authenticate_(request)) {
+            co_return std::move(*refused);
+        }
+    }
+    co_return co_await handler->second.handler(request);
 }
 
 } // namespace nectar::rest

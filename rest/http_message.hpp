@@ -29,6 +29,11 @@ struct HttpRequest {
     std::vector<std::pair<std::string, std::string>> path_params;
     /// The worker's engine (the connection's worker runs the request's plans).
     federation::Engine* engine = nullptr;
+    /// Who is calling (set by the router's authentication): an anonymous loopback caller, or
+    /// the roles of the API key and the one X-Role picked (the first when none).
+    bool anonymous = false;
+    std::vector<std::string> roles;
+    std::string role;
 
     /// The first header of that (lower-case) name, or null.
     const std::string* header(std::string_view name) const;
@@ -64,12 +69,21 @@ class HttpRouter {
   public:
     using Handler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
 
-    void add(std::string method, std::string path, Handler handler);
-    /// Fills request.path_params from the matching pattern, then runs its handler.
+    /// `open`: answered without authentication (/healthz for load balancers and probes).
+    void add(std::string method, std::string path, Handler handler, bool open = false);
+    /// Checks every request to a route that is not open (returns the 401/403 to send instead).
+    void set_authentication(std::function<std::optional<HttpResponse>(HttpRequest&)> authenticate) {
+        authenticate_ = std::move(authenticate);
+    }
+    /// Fills request.path_params from the matching pattern, authenticates, runs the handler.
     boost::asio::awaitable<HttpResponse> route(HttpRequest& request) const;
 
   private:
-    using Methods = std::map<std::string, Handler, std::less<>>;
+    struct Route {
+        Handler handler;
+        bool open = false;
+    };
+    using Methods = std::map<std::string, Route, std::less<>>;
     struct Pattern {
         std::vector<std::string> segments; ///< "{name}" or a literal
         Methods methods;
@@ -78,6 +92,7 @@ class HttpRouter {
 
     std::map<std::string, Methods, std::less<>> exact_; ///< path → method → handler
     std::vector<Pattern> patterns_;
+    std::function<std::optional<HttpResponse>(HttpRequest&)> authenticate_;
 };
 
 } // namespace nectar::rest

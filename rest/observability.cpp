@@ -69,9 +69,10 @@ HttpResponse metrics(const ObservabilitySources& s) {
 
 void add_observability_routes(HttpRouter& router, ObservabilitySources sources) {
     auto shared = std::make_shared<const ObservabilitySources>(std::move(sources));
-    router.add("GET", "/healthz", [shared](const HttpRequest&) -> boost::asio::awaitable<HttpResponse> {
-        co_return health(*shared);
-    });
+    router.add(
+        "GET", "/healthz",
+        [shared](const HttpRequest&) -> boost::asio::awaitable<HttpResponse> { co_return health(*shared); },
+        true);
     router.add("GET", "/metrics", [shared](const HttpRequest&) -> boost::asio::awaitable<HttpResponse> {
         co_return metrics(*shared);
     });

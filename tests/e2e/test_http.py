@@ -153,3 +153,30 @@ def test_https_with_tls_cert(nectar_tls_proc, tls_files):
     r = requests.get(f"https://127.0.0.1:{nectar_tls_proc.http_port}/healthz", verify=str(tls_files.ca_cert),
                      timeout=10)
     assert r.status_code == 200
+
+
+@pytest.fixture(scope="module")
+def nectar_keys(nectar_factory):
+    """A nectar with API keys: every protected request must carry one, loopback or not."""
+    return nectar_factory(args=["--api-key", "k-reader:reader,writer", "--api-key", "k-admin:admin"],
+                          name="nectar-keys")
+
+
+def test_api_keys_401_403_and_open_healthz(nectar_keys):
+    url = base(nectar_keys)
+    assert requests.get(url + "/healthz", timeout=10).status_code == 200  # probes need no key
+    r = requests.get(url + "/metrics", timeout=10)
+    assert r.status_code == 401
+    assert error_of(r)["sqlstate"] == "28000"
+    assert r.headers["WWW-Authenticate"].startswith("X-API-Key")
+    assert requests.get(url + "/metrics", headers={"X-API-Key": "k-reade"}, timeout=10).status_code == 401
+    assert requests.get(url + "/metrics", headers={"X-API-Key": "k-reader"}, timeout=10).status_code == 200
+    assert requests.get(url + "/metrics", headers={"X-API-Key": "k-reader", "X-Role": "writer"},
+                        timeout=10).status_code == 200
+    r = requests.get(url + "/metrics", headers={"X-API-Key": "k-reader", "X-Role": "admin"}, timeout=10)
+    assert r.status_code == 403
+    assert error_of(r)["sqlstate"] == "42501"
+    r = requests.get(url + "/api/v2/app/_table/x", headers={"Authorization": "Bearer a.b.c"}, timeout=10)
+    assert r.status_code == 401 and "JWT" in error_of(r)["message"]
+    # An unknown path is still a 404 to anyone: routes are matched before authentication.
+    assert requests.get(url + "/nope", timeout=10).status_code == 404
