@@ -4,6 +4,7 @@
 #include "rest/filter.hpp"
 
 #include "federation/expr/functions.hpp"
+#include "rest/expr_build.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -164,26 +165,6 @@ ExprPtr combine(Expr::Kind kind, std::vector<ExprPtr> terms) {
     return terms.size() == 1 ? terms[0] : node(kind, std::move(terms));
 }
 
-/// `expr` as `target`: a constant converted now, anything else wrapped in a Cast node.
-Result<ExprPtr> coerce(ExprPtr expr, Type target) {
-    if (expr->type == target) {
-        return expr;
-    }
-    if (expr->kind == Expr::Kind::Const) {
-        auto v = federation::cast_value(expr->value, target);
-        if (!v) {
-            return v.error();
-        }
-        return Expr::constant(std::move(*v));
-    }
-    auto cast = std::make_shared<Expr>();
-    cast->kind = Expr::Kind::Cast;
-    cast->type = target;
-    cast->args = {expr};
-    cast->label = expr->label;
-    return ExprPtr(cast);
-}
-
 // --- One column's conditions ---
 
 /// The column a condition is about.
@@ -213,25 +194,15 @@ Result<ExprPtr> constant_for(const Target& t, std::string_view op, element opera
     return Expr::constant(std::move(*v));
 }
 
-/// left `op` right through the engine's operator catalog, operands cast to its parameter types.
-Result<ExprPtr> operator_call(const Target& t, std::string_view filter_op, std::string_view op, ExprPtr left,
-                              ExprPtr right) {
-    auto impl = federation::resolve_operator(op, left->type, right->type);
-    if (!impl) {
+/// left `op` right (expr_build.hpp), its error naming the filter operator and the column.
+Result<ExprPtr> column_operator(const Target& t, std::string_view filter_op, std::string_view op, ExprPtr left,
+                                ExprPtr right) {
+    auto call = operator_call(op, std::move(left), std::move(right));
+    if (!call) {
         return filter_error("42883", "operator " + std::string(filter_op) + " does not apply to column " + t.quoted_name() +
-                                         " of type " + t.type_name() + " (" + impl.error().message + ")");
+                                         " of type " + t.type_name() + " (" + call.error().message + ")");
     }
-    auto l = coerce(left, impl->params[0]);
-    auto r = l ? coerce(right, impl->params[1]) : l;
-    if (!l || !r) {
-        return l ? r.error() : l.error();
-    }
-    auto call = std::make_shared<Expr>();
-    call->kind = Expr::Kind::Call;
-    call->type = impl->result;
-    call->fn = std::make_shared<federation::ScalarImpl>(std::move(*impl));
-    call->args = {*l, *r};
-    return ExprPtr(call);
+    return call;
 }
 
 Result<ExprPtr> comparison(const Target& t, std::string_view filter_op, std::string_view op, element operand) {
@@ -239,7 +210,7 @@ Result<ExprPtr> comparison(const Target& t, std::string_view filter_op, std::str
     if (!value) {
         return value.error();
     }
-    return operator_call(t, filter_op, op, t.ref(), *value);
+    return column_operator(t, filter_op, op, t.ref(), *value);
 }
 
 ExprPtr null_test(const Target& t, bool is_null) { return node(Expr::Kind::IsNull, {t.ref()}, !is_null); }
@@ -306,7 +277,7 @@ Result<ExprPtr> like(const Target& t, std::string_view filter_op, element operan
         return filter_error("22P02", std::string(filter_op) + " on column " + t.quoted_name() + ": " +
                                          nul_in_string().message);
     }
-    return operator_call(t, filter_op, filter_op == "$like" ? "~~" : "~~*", t.ref(),
+    return column_operator(t, filter_op, filter_op == "$like" ? "~~" : "~~*", t.ref(),
                          Expr::constant(Value::text(std::string(pattern))));
 }
 
@@ -340,7 +311,7 @@ Result<ExprPtr> contains(const Target& t, element operand) {
         return filter_error("22P02", "$contains on column " + t.quoted_name() + ": " + nul_in_string().message);
     }
     auto pattern = Expr::constant(Value::text("%" + like_literal(needle) + "%"));
-    return operator_call(t, "$contains", "~~", t.ref(), pattern);
+    return column_operator(t, "$contains", "~~", t.ref(), pattern);
 }
 
 /// $null / $exists: true or false.

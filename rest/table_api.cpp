@@ -1,6 +1,7 @@
 #include "rest/table_api.hpp"
 
 #include "federation/engine.hpp"
+#include "rest/query_body.hpp"
 #include "rest/table_query.hpp"
 
 #include <memory>
@@ -80,12 +81,16 @@ class TableApi {
     awaitable<HttpResponse> count(const HttpRequest& request) const;
     awaitable<HttpResponse> schema(const HttpRequest& request) const;
     awaitable<HttpResponse> expose(const HttpRequest& request) const;
+    awaitable<HttpResponse> query(const HttpRequest& request) const;
 
   private:
     /// The exposed table the path names; an Error (404) for unknown services and tables, and
     /// for tables that exist but are not exposed (they are not there as far as REST goes).
     awaitable<Result<TableRef>> exposed_table(const HttpRequest& request) const;
     awaitable<Result<int64_t>> run_count(const HttpRequest& request, const TableRef& ref, const ExprPtr& filter) const;
+    /// {"data": [rows], "meta": {page, limit, offset, count, more, ... left open for the caller.
+    awaitable<Result<void>> write_page(const HttpRequest& request, PlanPtr plan, int64_t limit, int64_t offset,
+                                       int64_t page, JsonWriter& w) const;
     /// The exposed table and the page its query parameters ask for.
     awaitable<Result<std::pair<TableRef, PageRequest>>> table_and_page(const HttpRequest& request) const;
 
@@ -144,6 +149,52 @@ awaitable<Result<std::pair<TableRef, PageRequest>>> TableApi::table_and_page(con
     co_return std::pair{std::move(*ref), std::move(*page)};
 }
 
+awaitable<Result<void>> TableApi::write_page(const HttpRequest& request, PlanPtr plan, int64_t limit, int64_t offset,
+                                             int64_t page, JsonWriter& w) const {
+    w.begin_object();
+    w.key("data");
+    w.begin_array();
+    JsonRowsSink rows(w, limit);
+    auto ran = co_await request.engine->run_plan(std::move(plan), rows);
+    if (!ran) {
+        co_return ran;
+    }
+    w.end_array();
+    w.key("meta");
+    w.begin_object();
+    w.key("page");
+    w.integer(page);
+    w.key("limit");
+    w.integer(limit);
+    w.key("offset");
+    w.integer(offset);
+    w.key("count");
+    w.integer(rows.rows());
+    w.key("more"); // never a silent cap: true when rows past this page exist
+    w.boolean(rows.more());
+    co_return Result<void>{};
+}
+
+awaitable<HttpResponse> TableApi::query(const HttpRequest& request) const {
+    auto ref = co_await exposed_table(request);
+    if (!ref) {
+        co_return error_response(ref.error());
+    }
+    auto q = plan_body_query(request.body, *ref, exposures_, options_.default_limit, options_.max_limit);
+    if (!q) {
+        co_return error_response(q.error());
+    }
+    HttpResponse response;
+    JsonWriter w(response.body, options_.json);
+    auto ran = co_await write_page(request, q->plan, q->limit, q->offset, q->page, w);
+    if (!ran) {
+        co_return error_response(ran.error());
+    }
+    w.end_object();
+    w.end_object();
+    co_return response;
+}
+
 awaitable<HttpResponse> TableApi::list(const HttpRequest& request) const {
     auto asked = co_await table_and_page(request);
     if (!asked) {
@@ -153,27 +204,10 @@ awaitable<HttpResponse> TableApi::list(const HttpRequest& request) const {
     const PageRequest* page = &asked->second;
     HttpResponse response;
     JsonWriter w(response.body, options_.json);
-    w.begin_object();
-    w.key("data");
-    w.begin_array();
-    JsonRowsSink rows(w, page->limit);
-    auto ran = co_await request.engine->run_plan(page_plan(*ref, *page), rows);
+    auto ran = co_await write_page(request, page_plan(*ref, *page), page->limit, page->offset, page->page, w);
     if (!ran) {
         co_return error_response(ran.error());
     }
-    w.end_array();
-    w.key("meta");
-    w.begin_object();
-    w.key("page");
-    w.integer(page->page);
-    w.key("limit");
-    w.integer(page->limit);
-    w.key("offset");
-    w.integer(page->offset);
-    w.key("count");
-    w.integer(rows.rows());
-    w.key("more"); // never a silent cap: true when rows past this page exist
-    w.boolean(rows.more());
     if (page->count != PageRequest::Count::none) {
         int64_t total = -1;
         if (page->count == PageRequest::Count::estimated) {
@@ -371,6 +405,7 @@ void add_table_routes(HttpRouter& router, ExposureStore& exposures, TableApiOpti
     // _schema and _count before {id}: a row whose key is "_count" is read with a filter.
     router.add("GET", table + "/_schema", bind(&TableApi::schema));
     router.add("GET", table + "/_count", bind(&TableApi::count));
+    router.add("POST", table + "/_query", bind(&TableApi::query));
     router.add("GET", table + "/{id}", bind(&TableApi::one));
     router.add("GET", table, bind(&TableApi::list));
     router.add("POST", "/api/v2/{service}/_expose", bind(&TableApi::expose));

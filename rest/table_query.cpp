@@ -1,6 +1,7 @@
 #include "rest/table_query.hpp"
 
 #include "federation/expr/functions.hpp"
+#include "rest/expr_build.hpp"
 #include "rest/filter.hpp"
 
 #include <algorithm>
@@ -86,20 +87,6 @@ std::vector<SortKey> primary_key_order(const TableInfo& table) {
         }
     }
     return keys;
-}
-
-Result<ExprPtr> equals(const TableInfo& table, int column, Value value) {
-    Type type = table.columns[column].type;
-    auto op = resolve_operator("=", type, type);
-    if (!op) {
-        return op.error();
-    }
-    auto e = std::make_shared<Expr>();
-    e->kind = Expr::Kind::Call;
-    e->fn = std::make_shared<ScalarImpl>(*op);
-    e->type = op->result;
-    e->args = {column_expr(table, column), Expr::constant(std::move(value))};
-    return ExprPtr(e);
 }
 
 PlanPtr on_top(PlanNode::Kind kind, PlanPtr child) {
@@ -281,7 +268,7 @@ Result<ExprPtr> primary_key_filter(const TableInfo& table, std::string_view id) 
                                         " part(s); the primary key of \"" + table.name + "\" has " +
                                         std::to_string(key.size()) + " (write them as a,b)");
     }
-    ExprPtr all;
+    std::vector<ExprPtr> terms;
     for (size_t k = 0; k < key.size(); k++) {
         auto value = from_pg_text(table.columns[key[k]].type, parts[k]);
         if (!value) {
@@ -289,21 +276,13 @@ Result<ExprPtr> primary_key_filter(const TableInfo& table, std::string_view id) 
             e.message = "id: " + e.message;
             return e;
         }
-        auto eq = equals(table, key[k], std::move(*value));
+        auto eq = operator_call("=", column_expr(table, key[k]), Expr::constant(std::move(*value)));
         if (!eq) {
             return eq.error();
         }
-        if (!all) {
-            all = *eq;
-            continue;
-        }
-        auto both = std::make_shared<Expr>();
-        both->kind = Expr::Kind::And;
-        both->type = Type::Bool;
-        both->args = {all, *eq};
-        all = both;
+        terms.push_back(*eq);
     }
-    return all;
+    return all_of(std::move(terms));
 }
 
 } // namespace nectar::rest

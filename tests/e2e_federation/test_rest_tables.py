@@ -43,7 +43,13 @@ PG_DDL = ("CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, email tex
           "created_at timestamp NOT NULL, score numeric(6,1)); CREATE TABLE hidden (id int PRIMARY KEY)")
 MY_DDL = ("CREATE TABLE users (id int PRIMARY KEY, name varchar(40) NOT NULL, email varchar(80) NOT NULL, "
           "status varchar(20), created_at datetime NOT NULL, score decimal(6,1)); "
-          "CREATE TABLE hidden (id int PRIMARY KEY);")
+          "CREATE TABLE hidden (id int PRIMARY KEY); "
+          "CREATE TABLE orders (id int PRIMARY KEY, user_id int NOT NULL, total decimal(8,2) NOT NULL);")
+
+
+def order_rows():
+    """(id, user_id, total) in MariaDB; user ids past 130 have no user (dangling)."""
+    return [(i, i * 7 % 140 + 1, Decimal(i * 13 % 500) + Decimal("0.25")) for i in range(1, 301)]
 LITE_DDL = ("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, status TEXT, "
             "created_at TIMESTAMP NOT NULL, score NUMERIC(6,1))")
 
@@ -76,7 +82,8 @@ def env():
         maria = MariaServer()
         maria.start()
         cleanup.append(maria.stop)
-        maria.execute(f"{MY_DDL} {insert_sql()};")
+        orders = ", ".join(f"({i}, {u}, {t})" for i, u, t in order_rows())
+        maria.execute(f"{MY_DDL} {insert_sql()}; INSERT INTO orders VALUES {orders};")
         tmp = tempfile.TemporaryDirectory(prefix="nectar-rest-lite-", dir="/tmp")
         cleanup.append(tmp.cleanup)
         lite_path = pathlib.Path(tmp.name) / "lite.db"
@@ -108,6 +115,8 @@ def api(env):
         r = requests.post(f"{base}/{service}/_expose", json={"tables": ["users"]}, timeout=30)
         assert r.status_code == 200, r.text
         assert r.json() == {"service": service, "exposed": ["users"]}
+    r = requests.post(f"{base}/my/_expose", json={"tables": ["orders"]}, timeout=30)
+    assert r.json() == {"service": "my", "exposed": ["orders", "users"]}
     return base
 
 
@@ -306,3 +315,96 @@ def test_each_filter_operator_matches_sql(api, service, index):
     r = get(f"{api}/{service}/_table/users", filter=json.dumps(filter_), fields="id", limit=1000)
     assert r.status_code == 200, r.text
     assert [row["id"] for row in r.json()["data"]] == [u[0] for u in user_rows() if keep(u)], filter_
+
+
+def query(api, service, body):
+    return requests.post(f"{api}/{service}/_table/users/_query", json=body, timeout=30)
+
+
+def test_query_joins_across_services(api):
+    """PostgreSQL users joined with MariaDB orders, filtered on both sides, in one request."""
+    body = {"joins": [{"table": "my.orders", "as": "o", "on": {"users.id": "o.user_id"}}],
+            "select": ["users.id", "users.name", "o.id", "o.total"],
+            "filter": {"users.status": "active", "o.total": {"$gte": 100}},
+            "sort": "o.id", "limit": 1000}
+    r = query(api, "pg", body)
+    assert r.status_code == 200, r.text
+    users = {u[0]: u for u in user_rows()}
+    want = [{"users.id": u, "users.name": users[u][1], "o.id": o, "o.total": float(t)}
+            for o, u, t in order_rows() if u in users and users[u][3] == "active" and t >= 100]
+    assert normalized_totals(r.json()["data"]) == want
+    assert r.json()["meta"]["more"] is False
+
+
+def normalized_totals(data):
+    return [dict(row, **{"o.total": float(row["o.total"])}) if "o.total" in row else row for row in data]
+
+
+def test_query_aggregate_across_services(api):
+    body = {"joins": [{"table": "my.orders", "as": "o", "on": {"users.id": "o.user_id"}}],
+            "aggregate": {"group": ["users.status"],
+                          "functions": {"n": {"$count": "*"}, "total": {"$sum": "o.total"}, "top": {"$max": "o.total"}}},
+            "sort": "users.status"}
+    r = query(api, "pg", body)
+    assert r.status_code == 200, r.text
+    users = {u[0]: u for u in user_rows()}
+    groups = {}
+    for _, u, t in order_rows():
+        if u in users:
+            g = groups.setdefault(users[u][3], [0, Decimal(0), Decimal(0)])
+            g[0] += 1
+            g[1] += t
+            g[2] = max(g[2], t)
+    # PostgreSQL sorts NULL last ascending: the users without a status come at the end.
+    keys = sorted((k for k in groups if k is not None)) + ([None] if None in groups else [])
+    want = [{"users.status": k, "n": groups[k][0], "total": float(groups[k][1]), "top": float(groups[k][2])}
+            for k in keys]
+    got = [dict(row, total=float(row["total"]), top=float(row["top"])) for row in r.json()["data"]]
+    assert got == want
+
+
+def test_query_left_join_keeps_users_without_orders(api):
+    body = {"joins": [{"table": "my.orders", "as": "o", "type": "left", "on": {"users.id": "o.user_id"}}],
+            "select": ["users.id", "o.id"], "filter": {"users.id": {"$lte": 12}}, "sort": "users.id,o.id"}
+    r = query(api, "lite", body)
+    assert r.status_code == 200, r.text
+    want = []
+    for uid in range(1, 13):
+        mine = sorted(o for o, u, _ in order_rows() if u == uid)
+        want += [{"users.id": uid, "o.id": o} for o in mine] or [{"users.id": uid, "o.id": None}]
+    assert r.json()["data"] == want
+
+
+def test_query_without_joins_uses_plain_names_and_pages(api):
+    body = {"select": ["id", "status"], "filter": {"id": {"$lt": 10}}, "sort": ["id:desc"], "limit": 4, "page": 2}
+    r = query(api, "my", body)
+    assert r.status_code == 200, r.text
+    assert [row["id"] for row in r.json()["data"]] == [5, 4, 3, 2]
+    assert r.json()["meta"] == {"page": 2, "limit": 4, "offset": 4, "count": 4, "more": True}
+
+
+@pytest.mark.parametrize("body, status, sqlstate, words", [
+    ("{not json", 400, "22P02", "JSON"),
+    ([1, 2], 400, "22023", "object"),
+    ({"joins": [{"table": "my.hidden", "on": {"users.id": "hidden.id"}}]}, 404, "42P01", "not exposed"),
+    ({"joins": [{"table": "my.nope", "on": {"users.id": "nope.id"}}]}, 404, "42P01", "does not exist"),
+    ({"joins": [{"table": "my.orders", "on": {"users.id": "orders.nope"}}]}, 400, "42703", "orders.nope"),
+    ({"joins": [{"table": "my.orders", "type": "full", "on": {"users.id": "orders.user_id"}}]}, 400, "22023", "full"),
+    ({"joins": [{"table": "my.orders", "on": {"users.name": "orders.user_id"}}]}, 400, "42883", "users.name"),
+    ({"joins": [{"table": "my.orders", "as": "users", "on": {"users.id": "users.id"}}]}, 400, "42712", "users"),
+    ({"joins": [{"table": "my.orders"}]}, 400, "22023", "on"),
+    ({"select": ["id"], "aggregate": {"functions": {"n": {"$count": "*"}}}}, 400, "22023", "not both"),
+    ({"aggregate": {"functions": {"n": {"$median": "id"}}}}, 400, "42883", "$median"),
+    ({"aggregate": {"functions": {"n": {"$sum": "name"}}}}, 400, "42883", "name"),
+    ({"select": ["id"], "sort": "name"}, 400, "42703", "name"),
+    ({"limit": 5000}, 400, "22023", "limit"),
+    ({"limit": 2, "page": 1, "offset": 0}, 400, "22023", "not both"),
+    ({"filter": {"nope": 1}}, 400, "42703", "nope"),
+])
+def test_query_bad_bodies(api, body, status, sqlstate, words):
+    data = body if isinstance(body, str) else json.dumps(body)
+    r = requests.post(f"{api}/pg/_table/users/_query", data=data, timeout=30)
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert error["sqlstate"] == sqlstate, error
+    assert words in error["message"], error
