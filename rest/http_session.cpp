@@ -45,7 +45,7 @@ std::string read_error_message(int status, const HttpLimits& limits, const boost
     return "malformed HTTP request: " + ec.message();
 }
 
-HttpRequest to_request(const http::request<http::string_body>& in, std::string_view path,
+HttpRequest to_request(http::request<http::string_body>& in, std::string_view path,
                        std::vector<std::pair<std::string, std::string>> query, bool loopback) {
     HttpRequest r;
     r.method = std::string(in.method_string());
@@ -58,7 +58,7 @@ HttpRequest to_request(const http::request<http::string_body>& in, std::string_v
         }
         r.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    r.body = in.body();
+    r.body = std::move(in.body()); // up to body_bytes: moved, not copied
     r.peer_is_loopback = loopback;
     return r;
 }
@@ -122,7 +122,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const HttpContext& context,
             response = HttpResponse::error(status, status == 400 ? "08P01" : "54000",
                                            read_error_message(status, limits, ec));
         } else {
-            const auto& in = parser.get();
+            auto& in = parser.get();
             version = in.version();
             keep_alive = in.keep_alive() && !draining;
             head = in.method() == http::verb::head;

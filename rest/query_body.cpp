@@ -264,11 +264,7 @@ Result<std::vector<SortKey>> sort_keys(element body, const std::vector<OutputCol
         return std::vector<SortKey>{};
     }
     if (sort.get_string().get(text) == simdjson::SUCCESS) {
-        for (size_t start = 0; start <= text.size();) {
-            size_t comma = text.find(',', start);
-            items.push_back(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-            start = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
-        }
+        items.push_back(text); // "a:desc,b": parse_sort splits it
     } else if (sort.get_array().get(list) == simdjson::SUCCESS) {
         for (element e : list) {
             if (e.get_string().get(text) != simdjson::SUCCESS) {
@@ -280,64 +276,48 @@ Result<std::vector<SortKey>> sort_keys(element body, const std::vector<OutputCol
         return shape_error("\"sort\" must be \"col:desc,col2\" or an array of such items");
     }
     std::vector<SortKey> keys;
-    for (std::string_view item : items) {
-        size_t colon = item.rfind(':');
-        std::string_view name = colon == std::string_view::npos ? item : item.substr(0, colon);
-        std::string_view direction = colon == std::string_view::npos ? "asc" : item.substr(colon + 1);
-        if (direction != "asc" && direction != "desc") {
-            return shape_error("sort direction \"" + std::string(direction) + "\" is not asc or desc");
+    for (std::string_view text_item : items) {
+        auto parsed = parse_sort(text_item);
+        if (!parsed) {
+            return parsed.error();
         }
-        auto column = std::find_if(outputs.begin(), outputs.end(), [&](const OutputColumn& c) { return c.name == name; });
-        if (column == outputs.end()) {
-            return Error::make("42703", "_query: sort column \"" + std::string(name) + "\" is not an output column");
+        for (const SortItem& item : *parsed) {
+            auto column = std::find_if(outputs.begin(), outputs.end(),
+                                       [&](const OutputColumn& c) { return c.name == item.name; });
+            if (column == outputs.end()) {
+                return Error::make("42703", "_query: sort column \"" + std::string(item.name) +
+                                                "\" is not an output column");
+            }
+            int i = static_cast<int>(column - outputs.begin());
+            keys.push_back(SortKey{Expr::column_ref(i, column->type, column->name), item.descending, item.descending});
         }
-        int i = static_cast<int>(column - outputs.begin());
-        bool descending = direction == "desc";
-        keys.push_back(SortKey{Expr::column_ref(i, column->type, column->name), descending, descending});
     }
     return keys;
 }
 
-/// limit, page, offset as JSON numbers, with the list endpoint's rules.
+/// limit, page, offset as JSON numbers, with the list endpoint's rules (page_window).
 Result<BodyQuery> paging(element body, int64_t default_limit, int64_t max_limit) {
-    BodyQuery q;
-    q.limit = default_limit;
-    auto number = [&](std::string_view name, int64_t& out) -> Result<bool> {
-        auto field = body[name];
+    std::optional<int64_t> given[3];
+    const char* names[3] = {"limit", "page", "offset"};
+    for (int i = 0; i < 3; i++) {
+        auto field = body[names[i]];
         if (field.error() == simdjson::NO_SUCH_FIELD) {
-            return false;
+            continue;
         }
-        if (field.get_int64().get(out) != simdjson::SUCCESS || out < 0) {
-            return shape_error("\"" + std::string(name) + "\" must be a whole number from 0");
+        int64_t n = 0;
+        if (field.get_int64().get(n) != simdjson::SUCCESS || n < 0) {
+            return shape_error("\"" + std::string(names[i]) + "\" must be a whole number from 0");
         }
-        return true;
-    };
-    int64_t limit = 0, page = 0, offset = 0;
-    auto has_limit = number("limit", limit);
-    auto has_page = has_limit ? number("page", page) : has_limit;
-    auto has_offset = has_page ? number("offset", offset) : has_page;
-    if (!has_offset) {
-        return has_offset.error();
+        given[i] = n;
     }
-    if (*has_limit) {
-        if (limit == 0 || limit > max_limit) {
-            return shape_error("\"limit\" must be from 1 to " + std::to_string(max_limit) + ", not " + std::to_string(limit));
-        }
-        q.limit = limit;
+    auto window = page_window(given[0], given[1], given[2], default_limit, max_limit);
+    if (!window) {
+        return window.error();
     }
-    if (*has_page && *has_offset) {
-        return shape_error("give \"page\" or \"offset\", not both");
-    }
-    if (*has_page) {
-        if (page == 0 || page > (int64_t{1} << 40) / q.limit) {
-            return shape_error("\"page\" must be a page number from 1");
-        }
-        q.page = page;
-        q.offset = (page - 1) * q.limit;
-    } else if (*has_offset) {
-        q.offset = offset;
-        q.page = offset / q.limit + 1;
-    }
+    BodyQuery q;
+    q.limit = window->limit;
+    q.offset = window->offset;
+    q.page = window->page;
     return q;
 }
 

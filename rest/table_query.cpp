@@ -56,26 +56,33 @@ ExprPtr column_expr(const TableInfo& table, int i) {
 }
 
 Result<std::vector<SortKey>> read_sort(std::string_view text, const TableInfo& table) {
+    auto items = parse_sort(text);
+    if (!items) {
+        return items.error();
+    }
     std::vector<SortKey> keys;
-    for (std::string_view item : split(text, ',')) {
-        auto parts = split(item, ':');
-        if (parts.size() > 2 || parts[0].empty()) {
-            return bad_parameter("sort", "\"" + std::string(item) + "\" is not column or column:asc|desc");
-        }
-        auto column = column_index(table, parts[0], "sort");
+    for (const SortItem& item : *items) {
+        auto column = column_index(table, item.name, "sort");
         if (!column) {
             return column.error();
         }
-        std::string direction(parts.size() == 2 ? parts[1] : "asc");
-        std::transform(direction.begin(), direction.end(), direction.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (direction != "asc" && direction != "desc") {
-            return bad_parameter("sort", "direction \"" + std::string(parts[1]) + "\" is not asc or desc");
-        }
-        bool descending = direction == "desc";
-        keys.push_back(SortKey{column_expr(table, *column), descending, descending}); // PostgreSQL's NULL placement
+        // PostgreSQL's NULL placement: first when descending.
+        keys.push_back(SortKey{column_expr(table, *column), item.descending, item.descending});
     }
     return keys;
+}
+
+/// A query parameter that must be a whole number from 0, or nullopt when absent.
+Result<std::optional<int64_t>> number_param(const HttpRequest& request, std::string_view name) {
+    const std::string* text = request.param(name);
+    if (text == nullptr) {
+        return std::optional<int64_t>();
+    }
+    auto n = whole_number(*text);
+    if (!n) {
+        return bad_parameter(name, "\"" + *text + "\" is not a whole number");
+    }
+    return std::optional<int64_t>(*n);
 }
 
 /// The primary key's columns, ascending: the order pages follow when no sort is given.
@@ -97,6 +104,51 @@ PlanPtr on_top(PlanNode::Kind kind, PlanPtr child) {
 }
 
 } // namespace
+
+Result<std::vector<SortItem>> parse_sort(std::string_view text) {
+    std::vector<SortItem> items;
+    for (std::string_view item : split(text, ',')) {
+        auto parts = split(item, ':');
+        if (parts.size() > 2 || parts[0].empty()) {
+            return bad_parameter("sort", "\"" + std::string(item) + "\" is not column or column:asc|desc");
+        }
+        std::string direction(parts.size() == 2 ? parts[1] : "asc");
+        std::transform(direction.begin(), direction.end(), direction.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (direction != "asc" && direction != "desc") {
+            return bad_parameter("sort", "direction \"" + std::string(parts[1]) + "\" is not asc or desc");
+        }
+        items.push_back(SortItem{parts[0], direction == "desc"});
+    }
+    return items;
+}
+
+Result<PageWindow> page_window(std::optional<int64_t> limit, std::optional<int64_t> page, std::optional<int64_t> offset,
+                               int64_t default_limit, int64_t max_limit) {
+    PageWindow w;
+    w.limit = limit.value_or(default_limit);
+    if (w.limit <= 0) {
+        return bad_parameter("limit", std::to_string(w.limit) + " is not a positive whole number");
+    }
+    if (w.limit > max_limit) {
+        return bad_parameter("limit", std::to_string(w.limit) + " is over the maximum of " + std::to_string(max_limit) +
+                                          " rows per page (use page or offset for more)");
+    }
+    if (page && offset) {
+        return bad_parameter("page", "give page or offset, not both");
+    }
+    if (offset) {
+        w.offset = *offset;
+        w.page = *offset / w.limit + 1;
+    } else if (page) {
+        if (*page <= 0 || *page > (int64_t{1} << 40) / w.limit) {
+            return bad_parameter("page", std::to_string(*page) + " is not a page number from 1");
+        }
+        w.page = *page;
+        w.offset = (*page - 1) * w.limit;
+    }
+    return w;
+}
 
 Result<std::vector<int>> read_columns(const HttpRequest& request, const TableInfo& table) {
     std::vector<int> columns;
@@ -153,38 +205,19 @@ Result<PageRequest> read_page_request(const HttpRequest& request, const TableInf
         return columns.error();
     }
     page.columns = std::move(*columns);
-    page.limit = default_limit;
-    if (const std::string* limit = request.param("limit")) {
-        auto n = whole_number(*limit);
-        if (!n || *n == 0) {
-            return bad_parameter("limit", "\"" + *limit + "\" is not a positive whole number");
-        }
-        if (*n > max_limit) {
-            return bad_parameter("limit", std::to_string(*n) + " is over the maximum of " + std::to_string(max_limit) +
-                                              " rows per page (use page or offset for more)");
-        }
-        page.limit = *n;
+    auto limit = number_param(request, "limit");
+    auto page_number = limit ? number_param(request, "page") : limit;
+    auto offset = page_number ? number_param(request, "offset") : page_number;
+    if (!offset) {
+        return offset.error();
     }
-    const std::string* offset = request.param("offset");
-    const std::string* page_number = request.param("page");
-    if (offset != nullptr && page_number != nullptr) {
-        return bad_parameter("page", "give page or offset, not both");
+    auto window = page_window(*limit, *page_number, *offset, default_limit, max_limit);
+    if (!window) {
+        return window.error();
     }
-    if (offset != nullptr) {
-        auto n = whole_number(*offset);
-        if (!n) {
-            return bad_parameter("offset", "\"" + *offset + "\" is not a whole number");
-        }
-        page.offset = *n;
-        page.page = *n / page.limit + 1;
-    } else if (page_number != nullptr) {
-        auto n = whole_number(*page_number);
-        if (!n || *n == 0 || *n > (int64_t{1} << 40) / page.limit) {
-            return bad_parameter("page", "\"" + *page_number + "\" is not a page number from 1");
-        }
-        page.page = *n;
-        page.offset = (*n - 1) * page.limit;
-    }
+    page.limit = window->limit;
+    page.offset = window->offset;
+    page.page = window->page;
     if (const std::string* count = request.param("count")) {
         if (*count == "exact") {
             page.count = PageRequest::Count::exact;

@@ -23,9 +23,28 @@ struct PageRequest {
     std::vector<int> columns;            ///< the table columns to return, in order
     int64_t limit = 50;
     int64_t offset = 0;
-    int64_t page = 1;                    ///< the page number the offset falls on (1 when offset-based)
+    int64_t page = 1;                    ///< the page number the offset falls on
     enum class Count { none, exact, estimated } count = Count::none;
 };
+
+/// One item of a sort parameter: "column" or "column:asc|desc" (direction in any case).
+struct SortItem {
+    std::string_view name;
+    bool descending = false;
+};
+/// "a:desc,b" (the list's ?sort= and _query's "sort"); 22023 naming the bad item or direction.
+Result<std::vector<SortItem>> parse_sort(std::string_view text);
+
+/// Which rows a page holds.
+struct PageWindow {
+    int64_t limit = 50;
+    int64_t offset = 0;
+    int64_t page = 1; ///< the page number the offset falls on
+};
+/// limit, page and offset as given (nullopt when absent), checked with the same rules for the
+/// list and _query: 1 <= limit <= max_limit (never a silent cap), page from 1, not both page and offset.
+Result<PageWindow> page_window(std::optional<int64_t> limit, std::optional<int64_t> page, std::optional<int64_t> offset,
+                               int64_t default_limit, int64_t max_limit);
 
 /// Reads filter, sort, limit, offset, page, fields, exclude and count; a bad one is an Error
 /// (22023 bad value, 42703 unknown column, 22P02 malformed filter...) naming the parameter.
