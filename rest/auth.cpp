@@ -54,6 +54,12 @@ std::optional<HttpResponse> Authenticator::authenticate(HttpRequest& request) co
         return unauthorized("invalid API key");
     }
     request.roles = found->roles;
+    static constexpr char hex[] = "0123456789abcdef";
+    request.principal = "key:";
+    for (int i = 0; i < 8; ++i) { // a digest prefix names the key without revealing it
+        request.principal += hex[found->digest[i] >> 4];
+        request.principal += hex[found->digest[i] & 15];
+    }
     if (const std::string* role = request.header("x-role")) {
         if (std::find(found->roles.begin(), found->roles.end(), *role) == found->roles.end()) {
             return HttpResponse::error(403, "42501", "role \"" + *role + "\" is not one of this API key's roles");

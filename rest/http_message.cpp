@@ -167,12 +167,26 @@ boost::asio::awaitable<HttpResponse> HttpRouter::route(HttpRequest& request) con
         r.headers.emplace_back("Allow", allowed);
         co_return r;
     }
-    if (!handler->second.open && authenticate_) {
+    if (handler->second.open) {
+        co_return co_await handler->second.handler(request);
+    }
+    if (authenticate_) {
         if (auto refused = authenticate_(request)) {
             co_return std::move(*refused);
         }
     }
-    co_return co_await handler->second.handler(request);
+    co_return co_await run_chain(0, request, handler->second.handler);
+}
+
+boost::asio::awaitable<HttpResponse> HttpRouter::run_chain(size_t index, const HttpRequest& request,
+                                                           const Handler& handler) const {
+    if (index == middlewares_.size()) {
+        co_return co_await handler(request);
+    }
+    // `next` is a plain function returning the rest of the chain's coroutine, so no lambda
+    // coroutine frame outlives its closure.
+    const Handler next = [this, index, &handler](const HttpRequest& r) { return run_chain(index + 1, r, handler); };
+    co_return co_await middlewares_[index](request, next);
 }
 
 } // namespace nectar::rest

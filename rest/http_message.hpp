@@ -34,6 +34,9 @@ struct HttpRequest {
     bool anonymous = false;
     std::vector<std::string> roles;
     std::string role;
+    /// Who the caller is, for rate limits and cache keys: "key:<digest prefix>" for an API key,
+    /// "user:<sub>" for a JWT; empty when anonymous.
+    std::string principal;
 
     /// The first header of that (lower-case) name, or null.
     const std::string* header(std::string_view name) const;
@@ -68,6 +71,10 @@ std::optional<DecodedTarget> decode_target(std::string_view target);
 class HttpRouter {
   public:
     using Handler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
+    /// Runs around the handler of every protected route, after authentication: it may answer
+    /// itself (a 429, a cached response) or call `next` and change what it returns (headers).
+    using Middleware =
+        std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&, const Handler& next)>;
 
     /// `open`: answered without authentication (/healthz for load balancers and probes).
     void add(std::string method, std::string path, Handler handler, bool open = false);
@@ -75,7 +82,10 @@ class HttpRouter {
     void set_authentication(std::function<std::optional<HttpResponse>(HttpRequest&)> authenticate) {
         authenticate_ = std::move(authenticate);
     }
-    /// Fills request.path_params from the matching pattern, authenticates, runs the handler.
+    /// Middlewares run in the order added, the first outermost.
+    void add_middleware(Middleware middleware) { middlewares_.push_back(std::move(middleware)); }
+    /// Fills request.path_params from the matching pattern, authenticates, runs the middlewares
+    /// and the handler.
     boost::asio::awaitable<HttpResponse> route(HttpRequest& request) const;
 
   private:
@@ -89,10 +99,13 @@ class HttpRouter {
         Methods methods;
     };
     const Methods* match(HttpRequest& request) const;
+    boost::asio::awaitable<HttpResponse> run_chain(size_t index, const HttpRequest& request,
+                                                   const Handler& handler) const;
 
     std::map<std::string, Methods, std::less<>> exact_; ///< path → method → handler
     std::vector<Pattern> patterns_;
     std::function<std::optional<HttpResponse>(HttpRequest&)> authenticate_;
+    std::vector<Middleware> middlewares_;
 };
 
 } // namespace nectar::rest

@@ -92,6 +92,32 @@ TEST_CASE("http router: exact routes win, patterns capture segments, others are 
     CHECK(route(router, "DELETE", "/api/v2/pg/_table/users").headers[0].second == "GET, POST");
 }
 
+TEST_CASE("http router: middlewares wrap protected routes in order, open routes skip them") {
+    HttpRouter router;
+    router.add("GET", "/healthz", echo("health"), true);
+    router.add("GET", "/api/v2/{service}/_table/{table}", echo("list"));
+    router.add_middleware([](const HttpRequest& request, const HttpRouter::Handler& next)
+                              -> boost::asio::awaitable<HttpResponse> {
+        HttpResponse r = co_await next(request);
+        r.body = "outer(" + r.body + ")";
+        co_return r;
+    });
+    router.add_middleware([](const HttpRequest& request, const HttpRouter::Handler& next)
+                              -> boost::asio::awaitable<HttpResponse> {
+        if (request.path_param("table") == "blocked") {
+            co_return HttpResponse::error(429, "53400", "slow down"); // answers without the handler
+        }
+        HttpResponse r = co_await next(request);
+        r.body = "inner(" + r.body + ")";
+        co_return r;
+    });
+    CHECK(route(router, "GET", "/api/v2/pg/_table/users").body == "outer(inner(list service=pg table=users))");
+    auto blocked = route(router, "GET", "/api/v2/pg/_table/blocked");
+    CHECK(blocked.status == 429);
+    CHECK(blocked.body.substr(0, 6) == "outer(");
+    CHECK(route(router, "GET", "/healthz").body == "health");
+}
+
 TEST_CASE("http error body: SPEC §5's shape with escaping") {
     auto r = HttpResponse::error(400, "42703", "column \"a\\b\" does not exist");
     CHECK(r.status == 400);
