@@ -5,7 +5,9 @@
 #include "federation/connectors/sqlite/sqlite_connector.hpp"
 
 #include "proxy/pg_session.hpp"
+#include "rest/docs_page.hpp"
 #include "rest/observability.hpp"
+#include "rest/openapi.hpp"
 #include "rest/table_api.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -252,7 +254,12 @@ bool Server::setup_http() {
     http_auth_ = std::make_unique<rest::Authenticator>(keys, config.has_authentication());
     http_router_.set_authentication(
         [auth = http_auth_.get()](rest::HttpRequest& request) { return auth->authenticate(request); });
-    rest::add_table_routes(http_router_, *exposures_, rest::TableApiOptions{});
+    rest::TableApiOptions table_options;
+    rest::add_table_routes(http_router_, *exposures_, table_options);
+    rest::add_openapi_routes(http_router_, *exposures_,
+                             {NECTAR_VERSION, table_options.default_limit, table_options.max_limit,
+                              !config.has_authentication()});
+    rest::add_docs_routes(http_router_);
     rest::ObservabilitySources sources;
     sources.http = &http_stats_;
     sources.draining = &shared_.draining;
