@@ -10,6 +10,7 @@
 #include <utility>
 #include <boost/asio/awaitable.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -55,6 +56,16 @@ class Engine {
                                                     SessionSettings& settings, SessionTransaction& transaction,
                                                     ResultSink& sink);
 
+    /// Hears every committed write through this engine: the service and table written (the REST
+    /// face's cache drops what it holds of the table). Set before the worker starts.
+    using WriteListener = std::function<void(const std::string& service, const std::string& table)>;
+    void set_write_listener(WriteListener listener) { write_listener_ = std::move(listener); }
+    void notify_written(const std::string& service, const std::string& table) const {
+        if (write_listener_) {
+            write_listener_(service, table);
+        }
+    }
+
     /// Drops the cached discovery of every service (after DDL through Nectar, or on demand).
     void refresh_catalog();
 
@@ -84,6 +95,7 @@ class Engine {
     std::shared_ptr<CatalogCache> cache_;
     std::map<std::string, Service, std::less<>> services_;
     std::vector<std::string> routed_names_; ///< services and "nectar": names that send a statement here
+    WriteListener write_listener_;
 };
 
 } // namespace nectar::federation

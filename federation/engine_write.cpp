@@ -11,6 +11,7 @@
 #include "federation/sql/parse_tree.hpp"
 #include "federation/write_sql.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace nectar::federation {
@@ -170,6 +171,7 @@ boost::asio::awaitable<Result<void>> WriteRunner::run_transaction_statement(cons
     if (kind == "TRANS_STMT_COMMIT") {
         auto committed = co_await commit_all();
         transaction_.state_ = State::idle;
+        notify_block_written(); // even after a failed commit: some services may have committed
         if (!committed) {
             co_return committed.error();
         }
@@ -180,8 +182,16 @@ boost::asio::awaitable<Result<void>> WriteRunner::run_transaction_statement(cons
                                        ") is not supported by Nectar's federated engine yet");
 }
 
+void WriteRunner::notify_block_written() {
+    for (const auto& [service, table] : transaction_.written_) {
+        engine_.notify_written(service, table);
+    }
+    transaction_.written_.clear();
+}
+
 boost::asio::awaitable<void> WriteRunner::rollback_all() {
     transaction_.pinned_.clear();
+    transaction_.written_.clear();
     auto services = std::move(transaction_.services_);
     transaction_.services_.clear();
     for (auto& txn : services) {
@@ -302,9 +312,15 @@ boost::asio::awaitable<Result<void>> WriteRunner::run_write(std::string_view kin
         if (!committed) {
             co_return committed.error();
         }
+        engine_.notify_written(bound->service, bound->table);
     }
     if (!result) {
         co_return result.error();
+    }
+    std::pair<std::string, std::string> written{bound->service, bound->table};
+    if (!autocommit && std::find(transaction_.written_.begin(), transaction_.written_.end(), written) ==
+                           transaction_.written_.end()) {
+        transaction_.written_.push_back(std::move(written));
     }
     if (bound->has_returning()) {
         ExecContext ctx;

@@ -56,6 +56,7 @@ class SessionTransaction {
     bool outer_block_ = false;
     std::vector<std::unique_ptr<Transaction>> services_; ///< written in this block, first write first
     std::map<std::string, std::unique_ptr<Connector>, std::less<>> pinned_; ///< connector_for's, per service
+    std::vector<std::pair<std::string, std::string>> written_; ///< (service, table) the block wrote, told at COMMIT
 };
 
 /// Runs the write and transaction statements of Engine::run_statement for one session.
@@ -94,6 +95,8 @@ class WriteRunner {
     /// COMMIT of the block: one service commits; two or more prepare all, then commit all.
     boost::asio::awaitable<Result<void>> commit_all();
     boost::asio::awaitable<void> rollback_all();
+    /// Tells the engine's write listener about every table the block wrote, and forgets them.
+    void notify_block_written();
 
     Engine& engine_;
     SessionTransaction& transaction_;

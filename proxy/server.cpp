@@ -5,6 +5,8 @@
 #include "federation/connectors/sqlite/sqlite_connector.hpp"
 
 #include "proxy/pg_session.hpp"
+#include "rest/cache_middleware.hpp"
+#include "rest/change_notice.hpp"
 #include "rest/docs_page.hpp"
 #include "rest/observability.hpp"
 #include "rest/openapi.hpp"
@@ -260,7 +262,13 @@ bool Server::setup_http() {
                              {NECTAR_VERSION, table_options.default_limit, table_options.max_limit,
                               !config.has_authentication()});
     rest::add_docs_routes(http_router_);
+    auto response_cache = std::make_shared<rest::ResponseCache>();
+    http_router_.add_middleware(rest::caching_middleware(response_cache));
+    for (auto& worker : workers_) { // pg-wire writes through the engine drop the cached reads of their table
+        worker->engine->set_write_listener(rest::notify_written);
+    }
     rest::ObservabilitySources sources;
+    sources.response_cache = response_cache;
     sources.http = &http_stats_;
     sources.draining = &shared_.draining;
     sources.pg_sessions = [this] { return static_cast<int64_t>(shared_.sessions.load()); };

@@ -42,6 +42,22 @@ HttpResponse health(const ObservabilitySources& s) {
     return r;
 }
 
+void cache_metrics(std::string& out, const ResponseCacheStats& c) {
+    auto count = [](uint64_t n) { return static_cast<int64_t>(n); };
+    metric(out, "nectar_http_cache_lookups_total", "counter",
+           "Response cache lookups (X-Cache-Strategy requests) by result; hit ratio = hit / (hit + miss).",
+           count(c.hits), "result=\"hit\"");
+    metric(out, "nectar_http_cache_lookups_total", "counter", {}, count(c.misses), "result=\"miss\"");
+    metric(out, "nectar_http_cache_entries", "gauge", "Responses held by the response cache.",
+           static_cast<int64_t>(c.entries));
+    metric(out, "nectar_http_cache_bytes", "gauge", "Bytes held by the response cache.",
+           static_cast<int64_t>(c.bytes));
+    metric(out, "nectar_http_cache_evictions_total", "counter",
+           "Responses dropped to keep the cache within its bounds.", count(c.evictions));
+    metric(out, "nectar_http_cache_invalidations_total", "counter",
+           "Responses dropped because a table they read was written.", count(c.invalidations));
+}
+
 HttpResponse metrics(const ObservabilitySources& s) {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -61,6 +77,9 @@ HttpResponse metrics(const ObservabilitySources& s) {
                s.http->responses_2xx.load(), "class=\"2xx\"");
         metric(out, "nectar_http_responses_total", "counter", {}, s.http->responses_4xx.load(), "class=\"4xx\"");
         metric(out, "nectar_http_responses_total", "counter", {}, s.http->responses_5xx.load(), "class=\"5xx\"");
+    }
+    if (s.response_cache) {
+        cache_metrics(out, s.response_cache->stats());
     }
     return r;
 }

@@ -3,10 +3,12 @@
 
 #include "rest/http_message.hpp"
 #include "rest/http_server.hpp"
+#include "rest/response_cache.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 
 namespace nectar::rest {
 
@@ -17,6 +19,7 @@ struct ObservabilitySources {
     std::function<int64_t()> pg_sessions; ///< PostgreSQL-protocol sessions open now
     int worker_threads = 1;
     size_t services = 0;
+    std::shared_ptr<const ResponseCache> response_cache; ///< null: no cache figures
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
