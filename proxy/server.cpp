@@ -249,9 +249,25 @@ bool Server::setup_http() {
     for (const ApiKeyConfig& k : config.api_keys) {
         keys.push_back(rest::ApiKey{k.key, k.roles});
     }
-    http_auth_ = std::make_unique<rest::Authenticator>(keys, config.has_authentication());
+    std::unique_ptr<rest::JwtVerifier> jwt;
+    if (!config.jwt_secret.empty() || !config.jwt_public_key.empty()) {
+        auto verifier = rest::JwtVerifier::create(rest::JwtSettings{
+            *rest::parse_jwt_algorithm(config.jwt_algorithm), config.jwt_secret, config.jwt_public_key_pem,
+            config.jwt_audience, config.jwt_issuer, config.jwt_leeway_seconds, config.jwt_roles_claim});
+        if (!verifier) { // load_config checked these settings already
+            spdlog::error("JWT settings: {}", verifier.error().message);
+            return false;
+        }
+        jwt = std::move(*verifier);
+    }
+    http_auth_ = std::make_unique<rest::Authenticator>(keys, config.has_authentication(), std::move(jwt));
     http_router_.set_authentication(
         [auth = http_auth_.get()](rest::HttpRequest& request) { return auth->authenticate(request); });
+    http_rate_limiter_ = std::make_unique<rest::RateLimiter>(
+        rest::RateLimitSettings{config.rate_limit_per_second, config.rate_limit_burst});
+    if (http_rate_limiter_->enabled()) {
+        http_router_.add_middleware(rest::rate_limit_middleware(*http_rate_limiter_));
+    }
     rest::add_table_routes(http_router_, *exposures_, rest::TableApiOptions{});
     rest::ObservabilitySources sources;
     sources.http = &http_stats_;
