@@ -51,6 +51,14 @@ std::optional<CommandLine> parse_command_line(int argc, const char* const* argv,
         {"default-service", "NAME", "service for unqualified names (default: the first registered)", {}},
         {"threads", "N", "worker threads, 1..256 (default: one per core)", {}},
         {"jwt-secret", "SECRET", "HS256 secret for JWT bearer tokens", {}},
+        {"jwt-algorithm", "ALG", "the one JWT algorithm accepted: HS256 (default), RS256 or ES256", {}},
+        {"jwt-public-key", "FILE", "PEM public key verifying RS256/ES256 tokens", {}},
+        {"jwt-audience", "AUD", "JWTs must name this audience in aud", {}},
+        {"jwt-issuer", "ISS", "JWTs must have this iss", {}},
+        {"jwt-leeway-seconds", "N", "clock skew allowed on exp/nbf, 0..86400 (default 30)", {}},
+        {"jwt-roles-claim", "NAME", "JWT claim holding the roles (default roles; dotted for nested)", {}},
+        {"rate-limit-per-second", "N", "REST requests per second per key, user or IP (default 0: off)", {}},
+        {"rate-limit-burst", "N", "REST requests at once per caller (default: the per-second rate)", {}},
         {"tls-cert", "FILE", "TLS certificate chain (PEM), with --tls-key", {}},
         {"tls-key", "FILE", "TLS private key (PEM), with --tls-cert", {}},
         {"log-level", "LEVEL", "debug, info, warn or error (default info)", {}},
@@ -193,12 +201,35 @@ void Loader::set(const std::string& key, const std::string& value, const std::st
         c.pg_auth_method = value;
     } else if (key == "default-service") {
         c.default_service = service_name(value, where);
+    } else if (key == "jwt-leeway-seconds") {
+        if (!parse_integer(value, 0, kMaxJwtLeewaySeconds, n)) {
+            throw_config_error(where, in_quotes(value) + " is not a number of seconds in 0..86400");
+        }
+        c.jwt_leeway_seconds = n;
+    } else if (key == "rate-limit-per-second" || key == "rate-limit-burst") {
+        if (!parse_integer(value, 0, kMaxRateLimit, n)) {
+            throw_config_error(where, in_quotes(value) + " is not a request count in 0..1000000 (0: off)");
+        }
+        (key == "rate-limit-burst" ? c.rate_limit_burst : c.rate_limit_per_second) = n;
     } else if (value.empty()) {
         throw_config_error(where, "must not be empty");
     } else if (key == "data-dir") {
         c.data_dir = value;
     } else if (key == "jwt-secret") {
         c.jwt_secret = value;
+    } else if (key == "jwt-algorithm") {
+        if (value != "HS256" && value != "RS256" && value != "ES256") {
+            throw_config_error(where, in_quotes(value) + " is not one of HS256, RS256, ES256");
+        }
+        c.jwt_algorithm = value;
+    } else if (key == "jwt-public-key") {
+        c.jwt_public_key = value;
+    } else if (key == "jwt-audience") {
+        c.jwt_audience = value;
+    } else if (key == "jwt-issuer") {
+        c.jwt_issuer = value;
+    } else if (key == "jwt-roles-claim") {
+        c.jwt_roles_claim = value;
     } else if (key == "tls-cert") {
         c.tls_cert = value;
     } else if (key == "tls-key") {
@@ -362,14 +393,16 @@ void Loader::read_file(const std::string& path) {
             }
             config_.demo = node.as_boolean()->get();
             origin_[key] = at(node, key);
-        } else if (key == "threads" || key == "max-message-bytes") {
+        } else if (key == "threads" || key == "max-message-bytes" || key == "jwt-leeway-seconds" ||
+                   key == "rate-limit-per-second" || key == "rate-limit-burst") {
             if (!node.is_integer()) {
                 throw_config_error(at(node, key), "must be an integer");
             }
             set(key, std::to_string(node.as_integer()->get()), at(node, key));
         } else if (key == "pg-listen" || key == "http-listen" || key == "data-dir" ||
                    key == "default-service" || key == "log-level" || key == "tls-cert" || key == "tls-key" ||
-                   key == "jwt-secret" || key == "pg-auth") {
+                   key == "jwt-secret" || key == "pg-auth" || key == "jwt-algorithm" || key == "jwt-public-key" ||
+                   key == "jwt-audience" || key == "jwt-issuer" || key == "jwt-roles-claim") {
             set(key, text(node, key), at(node, key));
         } else {
             throw_config_error(at(node, key), "unknown key");
@@ -496,6 +529,10 @@ Config Loader::finish() {
             throw_config_error(origin(key), in_quotes(path) + " is not a file");
         }
     }
+    check_jwt_settings(c, [this](const std::string& key) { return origin(key); });
+    if (c.rate_limit_burst > 0 && c.rate_limit_per_second == 0) {
+        throw_config_error(origin("rate-limit-burst"), "needs rate-limit-per-second (the refill rate) too");
+    }
     // With --demo or no service at all, the server adds the sample SQLite service "demo" itself.
     bool demo_service = c.demo || c.services.empty();
     if (c.demo && c.find_service("demo") != nullptr) {
@@ -518,7 +555,7 @@ Config Loader::finish() {
             throw_config_error(origin(key),
                                "refusing to listen on " + endpoint_text(endpoint) +
                                    ", which is not a loopback address, without authentication: add "
-                                   "--user NAME:PASSWORD, --api-key KEY or --jwt-secret SECRET (or listen on "
+                                   "--user NAME:PASSWORD, --api-key KEY, --jwt-secret SECRET or --jwt-public-key FILE (or listen on "
                                    "127.0.0.1)");
         }
     }

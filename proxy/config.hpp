@@ -51,7 +51,16 @@ struct Config {
     int threads = 0;             ///< 0: number of cores (load_config resolves it to that number)
     std::vector<UserConfig> users;
     std::vector<ApiKeyConfig> api_keys;
-    std::string jwt_secret;
+    std::string jwt_secret;                ///< HS256's shared secret
+    std::string jwt_algorithm = "HS256";   ///< the one JWS algorithm accepted: HS256, RS256 or ES256
+    std::string jwt_public_key;            ///< RS256/ES256: path of the PEM public key
+    std::string jwt_public_key_pem;        ///< its contents, read and checked by load_config
+    std::string jwt_audience;              ///< when set, a token's aud must hold it
+    std::string jwt_issuer;                ///< when set, a token's iss must equal it
+    int64_t jwt_leeway_seconds = 30;       ///< clock skew allowed on exp and nbf
+    std::string jwt_roles_claim = "roles"; ///< claim holding the caller's roles (dotted for nested)
+    int64_t rate_limit_per_second = 0;     ///< REST requests per second per caller; 0: no limit
+    int64_t rate_limit_burst = 0;          ///< requests at once per caller; 0: rate_limit_per_second
     std::string tls_cert;
     std::string tls_key;
     std::string log_level = "info";
@@ -62,7 +71,9 @@ struct Config {
     PoolConfig pool_defaults; ///< [pool] in TOML: defaults for every service
     uint32_t max_message_bytes = 1u << 30; ///< max-message-bytes: longest client message accepted
 
-    bool has_authentication() const { return !users.empty() || !api_keys.empty() || !jwt_secret.empty(); }
+    bool has_authentication() const {
+        return !users.empty() || !api_keys.empty() || !jwt_secret.empty() || !jwt_public_key.empty();
+    }
     const ServiceConfig* find_service(const std::string& name) const;
 };
 

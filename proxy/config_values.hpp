@@ -5,6 +5,7 @@
 #include "proxy/config.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,8 @@ namespace nectar::proxy {
 constexpr int kMaxThreads = 256;
 constexpr int64_t kMinMessageBytes = 4096;
 constexpr int64_t kMaxMessageBytes = 0x7fffffff; ///< the protocol's length field is an int32
+constexpr int64_t kMaxJwtLeewaySeconds = 86400;
+constexpr int64_t kMaxRateLimit = 1000000;
 
 [[noreturn]] void throw_config_error(const std::string& where, const std::string& problem);
 std::string ascii_lower(std::string_view s);
@@ -46,6 +49,11 @@ bool set_pool_value(PoolConfig& pool, std::string_view name, std::string_view va
                     const std::string& where);
 /// maxConnections >= 1 and minConnections <= maxConnections.
 void validate_pool(const PoolConfig& pool, const std::string& where);
+
+/// The JWT settings as a whole: the algorithm has its key (a secret for HS256, a readable PEM public
+/// key of the right type for RS256/ES256, whose text lands in jwt_public_key_pem), and no JWT
+/// setting is given without a key. `origin` names where a key was set, for messages.
+void check_jwt_settings(Config& config, const std::function<std::string(const std::string&)>& origin);
 
 /// Refuses URL schemes whose connector does not exist yet.
 void require_connector(const ServiceUrl& url, const std::string& where);

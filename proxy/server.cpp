@@ -253,7 +253,18 @@ bool Server::setup_http() {
     for (const ApiKeyConfig& k : config.api_keys) {
         keys.push_back(rest::ApiKey{k.key, k.roles});
     }
-    http_auth_ = std::make_unique<rest::Authenticator>(keys, config.has_authentication());
+    std::unique_ptr<rest::JwtVerifier> jwt;
+    if (!config.jwt_secret.empty() || !config.jwt_public_key.empty()) {
+        auto verifier = rest::JwtVerifier::create(rest::JwtSettings{
+            *rest::parse_jwt_algorithm(config.jwt_algorithm), config.jwt_secret, config.jwt_public_key_pem,
+            config.jwt_audience, config.jwt_issuer, config.jwt_leeway_seconds, config.jwt_roles_claim});
+        if (!verifier) { // load_config checked these settings already
+            spdlog::error("JWT settings: {}", verifier.error().message);
+            return false;
+        }
+        jwt = std::move(*verifier);
+    }
+    http_auth_ = std::make_unique<rest::Authenticator>(keys, config.has_authentication(), std::move(jwt));
     http_router_.set_authentication(
         [auth = http_auth_.get()](rest::HttpRequest& request) { return auth->authenticate(request); });
     rest::TableApiOptions table_options;
@@ -262,6 +273,11 @@ bool Server::setup_http() {
                              {NECTAR_VERSION, table_options.default_limit, table_options.max_limit,
                               !config.has_authentication()});
     rest::add_docs_routes(http_router_);
+    http_rate_limiter_ = std::make_unique<rest::RateLimiter>(
+        rest::RateLimitSettings{config.rate_limit_per_second, config.rate_limit_burst});
+    if (http_rate_limiter_->enabled()) {
+        http_router_.add_middleware(rest::rate_limit_middleware(*http_rate_limiter_));
+    }
     auto response_cache = std::make_shared<rest::ResponseCache>();
     http_router_.add_middleware(rest::caching_middleware(response_cache));
     for (auto& worker : workers_) { // pg-wire writes through the engine drop the cached reads of their table

@@ -6,6 +6,7 @@
 #include "rest/auth.hpp"
 #include "rest/exposure_store.hpp"
 #include "rest/http_server.hpp"
+#include "rest/rate_limit.hpp"
 
 #include <utility>
 
@@ -54,6 +55,7 @@ class Server {
     rest::HttpRouter http_router_;
     std::unique_ptr<rest::ExposureStore> exposures_;
     std::unique_ptr<rest::Authenticator> http_auth_;
+    std::unique_ptr<rest::RateLimiter> http_rate_limiter_;
     rest::HttpStats http_stats_;
     rest::HttpContext http_context_;
     std::vector<std::thread> threads_;

@@ -25,18 +25,23 @@ struct HttpRequest {
     std::vector<std::pair<std::string, std::string>> headers; ///< names lower-case
     std::string body;
     bool peer_is_loopback = false;
+    std::string peer_address; ///< the client's IP address ("127.0.0.1", "::1")
     /// The {name} segments of the route that matched, decoded ("/_table/{table}" → table).
     std::vector<std::pair<std::string, std::string>> path_params;
     /// The worker's engine (the connection's worker runs the request's plans).
     federation::Engine* engine = nullptr;
     /// Who is calling (set by the router's authentication): an anonymous loopback caller, or
-    /// the roles of the API key and the one X-Role picked (the first when none).
+    /// the roles of the API key or JWT and the one X-Role picked (the first when none).
     bool anonymous = false;
     std::vector<std::string> roles;
     std::string role;
     /// Who the caller is, for rate limits and cache keys: "key:<digest prefix>" for an API key,
     /// "user:<sub>" for a JWT; empty when anonymous.
     std::string principal;
+    /// A JWT caller's sub, and every claim of the token (strings as they are, other values as
+    /// JSON text): what row policies read as current_user_id() and current_claim('name').
+    std::string user_id;
+    std::map<std::string, std::string> claims;
 
     /// The first header of that (lower-case) name, or null.
     const std::string* header(std::string_view name) const;

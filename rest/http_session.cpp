@@ -19,6 +19,12 @@ namespace http = beast::http;
 
 namespace {
 
+/// The client end of a connection.
+struct Peer {
+    bool loopback = false;
+    std::string address; ///< "" when the socket could not say
+};
+
 /// How a failed read is answered; 0 when the connection just ends (closed, timed out, reset).
 int status_for_read_error(const boost::system::error_code& ec) {
     if (ec == http::error::header_limit) {
@@ -46,7 +52,7 @@ std::string read_error_message(int status, const HttpLimits& limits, const boost
 }
 
 HttpRequest to_request(http::request<http::string_body>& in, std::string_view path,
-                       std::vector<std::pair<std::string, std::string>> query, bool loopback) {
+                       std::vector<std::pair<std::string, std::string>> query, const Peer& peer) {
     HttpRequest r;
     r.method = std::string(in.method_string());
     r.path = std::string(path);
@@ -59,7 +65,8 @@ HttpRequest to_request(http::request<http::string_body>& in, std::string_view pa
         r.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     r.body = std::move(in.body()); // up to body_bytes: moved, not copied
-    r.peer_is_loopback = loopback;
+    r.peer_is_loopback = peer.loopback;
+    r.peer_address = peer.address;
     return r;
 }
 
@@ -92,7 +99,7 @@ template <typename Stream> beast::tcp_stream& tcp_of(Stream& stream) { return be
 
 /// Reads, answers, repeats while the connection is kept alive.
 template <typename Stream>
-asio::awaitable<void> serve_requests(Stream& stream, const HttpContext& context, bool loopback,
+asio::awaitable<void> serve_requests(Stream& stream, const HttpContext& context, const Peer& peer,
                                      federation::Engine* engine) {
     const HttpLimits& limits = context.limits;
     beast::flat_buffer buffer;
@@ -130,7 +137,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const HttpContext& context,
             if (!target) {
                 response = HttpResponse::error(400, "22021", "malformed request target (bad %-escape or NUL)");
             } else {
-                HttpRequest request = to_request(in, target->path, std::move(target->query), loopback);
+                HttpRequest request = to_request(in, target->path, std::move(target->query), peer);
                 request.engine = engine;
                 response = co_await context.router->route(request);
             }
@@ -155,22 +162,30 @@ asio::awaitable<void> serve_requests(Stream& stream, const HttpContext& context,
 asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, const HttpContext& context,
                                             federation::Engine* engine) {
     boost::system::error_code ec;
-    auto peer = socket.remote_endpoint(ec);
-    const bool loopback = !ec && peer.address().is_loopback();
+    auto endpoint = socket.remote_endpoint(ec);
+    Peer peer;
+    if (!ec) {
+        auto address = endpoint.address();
+        if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+            address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+        }
+        peer.loopback = address.is_loopback();
+        peer.address = address.to_string();
+    }
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
     if (context.stats != nullptr) {
         context.stats->connections++;
     }
     beast::tcp_stream tcp(std::move(socket));
     if (context.tls == nullptr) {
-        co_await serve_requests(tcp, context, loopback, engine);
+        co_await serve_requests(tcp, context, peer, engine);
         tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
     } else {
         beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp), *context.tls);
         tls.next_layer().expires_after(context.limits.read_timeout);
         co_await tls.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
         if (!ec) {
-            co_await serve_requests(tls, context, loopback, engine);
+            co_await serve_requests(tls, context, peer, engine);
             tls.next_layer().expires_after(std::chrono::seconds(5));
             co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
         }

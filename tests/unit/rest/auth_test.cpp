@@ -2,6 +2,10 @@
 
 #include "rest/auth.hpp"
 
+#include "jwt_test_util.hpp"
+
+#include <ctime>
+
 #include <doctest.h>
 
 using namespace nectar::rest;
@@ -58,9 +62,70 @@ TEST_CASE("http auth: API keys, roles and X-Role") {
     REQUIRE(forbidden);
     CHECK(forbidden->status == 403);
 
+    // Without a JWT key configured, a bearer token is refused with a message saying so.
     auto bearer = request(false, {{"authorization", "Bearer abc.def.ghi"}});
     auto jwt = auth.authenticate(bearer);
     REQUIRE(jwt);
     CHECK(jwt->status == 401);
-    CHECK(jwt->body.find("JWT") != std::string::npos);
+    CHECK(jwt->body.find("not enabled") != std::string::npos);
+}
+
+TEST_CASE("http auth: JWT bearer tokens, X-Role among the token's roles, RFC 6750 challenges") {
+    JwtSettings settings;
+    settings.secret = "s3cret";
+    Authenticator auth({{"k-admin", {"admin"}}}, true, test::verifier(settings));
+    const std::string exp = std::to_string(std::time(nullptr) + 600);
+    const std::string token =
+        test::hs256_token("s3cret", R"({"sub":"alice","roles":["reader","writer"],"tenant":"t1","exp":)" + exp + "}");
+
+    auto ok = request(false, {{"authorization", "Bearer " + token}});
+    CHECK_FALSE(auth.authenticate(ok));
+    CHECK(ok.principal == "user:alice");
+    CHECK(ok.user_id == "alice");
+    CHECK(ok.role == "reader");
+    CHECK(ok.roles == std::vector<std::string>{"reader", "writer"});
+    CHECK(ok.claims.at("tenant") == "t1");
+    CHECK_FALSE(ok.anonymous);
+
+    auto lower_scheme = request(false, {{"authorization", "bearer  " + token}, {"x-role", "writer"}});
+    CHECK_FALSE(auth.authenticate(lower_scheme));
+    CHECK(lower_scheme.role == "writer");
+
+    auto stranger = request(false, {{"authorization", "Bearer " + token}, {"x-role", "admin"}});
+    auto forbidden = auth.authenticate(stranger);
+    REQUIRE(forbidden);
+    CHECK(forbidden->status == 403);
+    CHECK(forbidden->body.find("42501") != std::string::npos);
+    CHECK(forbidden->headers.at(0).second.find("insufficient_scope") != std::string::npos);
+
+    auto bad = request(false, {{"authorization", "Bearer " + token + "x"}});
+    auto refused = auth.authenticate(bad);
+    REQUIRE(refused);
+    CHECK(refused->status == 401);
+    CHECK(refused->headers.at(0).first == "WWW-Authenticate");
+    CHECK(refused->headers.at(0).second.find("error=\"invalid_token\"") != std::string::npos);
+    CHECK(refused->body.find("signature") != std::string::npos);
+
+    auto basic = request(false, {{"authorization", "Basic YWxpY2U6cHc="}});
+    auto unsupported = auth.authenticate(basic);
+    REQUIRE(unsupported);
+    CHECK(unsupported->status == 401);
+    CHECK(unsupported->body.find("Basic") != std::string::npos);
+
+    auto both = request(false, {{"authorization", "Bearer " + token}, {"x-api-key", "k-admin"}});
+    auto invalid = auth.authenticate(both);
+    REQUIRE(invalid);
+    CHECK(invalid->status == 400);
+    CHECK(invalid->headers.at(0).second.find("invalid_request") != std::string::npos);
+
+    auto nothing = request(true);
+    auto challenge = auth.authenticate(nothing);
+    REQUIRE(challenge);
+    CHECK(challenge->status == 401);
+    CHECK(challenge->headers.at(0).second == "Bearer realm=\"nectar\", X-API-Key realm=\"nectar\"");
+
+    auto key = request(false, {{"x-api-key", "k-admin"}}); // API keys still work beside JWTs
+    CHECK_FALSE(auth.authenticate(key));
+    CHECK(key.role == "admin");
+    CHECK(key.user_id.empty());
 }
