@@ -7,6 +7,7 @@
 #include "proxy/pg_session.hpp"
 #include "rest/observability.hpp"
 #include "rest/table_api.hpp"
+#include "rest/table_write.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -253,6 +254,7 @@ bool Server::setup_http() {
     http_router_.set_authentication(
         [auth = http_auth_.get()](rest::HttpRequest& request) { return auth->authenticate(request); });
     rest::add_table_routes(http_router_, *exposures_, rest::TableApiOptions{});
+    rest::add_write_routes(http_router_, *exposures_, rest::TableApiOptions{});
     rest::ObservabilitySources sources;
     sources.http = &http_stats_;
     sources.draining = &shared_.draining;
