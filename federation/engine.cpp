@@ -4,6 +4,7 @@
 #include "federation/plan/build_sides.hpp"
 #include "federation/plan/planner.hpp"
 #include "federation/sql/binder.hpp"
+#include "federation/sql/binder_write.hpp"
 #include "federation/sql/parse_tree.hpp"
 
 #include <fmt/format.h>
@@ -294,6 +295,15 @@ boost::asio::awaitable<Result<void>> Engine::run_plan(PlanPtr logical, ResultSin
     SessionTransaction none;
     std::vector<Value> no_params;
     co_return co_await run_query(std::move(logical), false, false, no_params, none, sink);
+}
+
+boost::asio::awaitable<Result<CommandResult>> Engine::write(const BoundWrite& w, WritePrecondition precondition) {
+    if (connector(w.service) == nullptr) {
+        co_return Error::make("3D000", "service \"" + w.service + "\" is not available on this worker");
+    }
+    SessionTransaction own; // idle: the write commits on its own, as an autocommit statement
+    WriteRunner runner(*this, own);
+    co_return co_await runner.run_bound(w, precondition);
 }
 
 boost::asio::awaitable<Result<int64_t>> Engine::estimate_rows(PlanPtr logical) {

@@ -73,6 +73,10 @@ class Engine {
     boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> catalog();
     /// Plans and runs a logical plan built by another face (REST), outside any transaction.
     boost::asio::awaitable<Result<void>> run_plan(PlanPtr logical, ResultSink& sink);
+    /// Runs a write built by another face (REST: a BoundWrite with RETURNING of every column when
+    /// it wants the written rows) in a transaction of its own, committed before it returns;
+    /// `precondition` (engine_write.hpp) is checked on the locked target rows first.
+    boost::asio::awaitable<Result<CommandResult>> write(const BoundWrite& w, WritePrecondition precondition = {});
     /// The backend's estimate of the rows a plan returns, when the whole plan runs on one
     /// backend that gives estimates (Connector::estimate_rows); -1 otherwise.
     boost::asio::awaitable<Result<int64_t>> estimate_rows(PlanPtr logical);

@@ -325,8 +325,8 @@ boost::asio::awaitable<Result<void>> WriteRunner::run_write(std::string_view kin
     if (bound->has_returning()) {
         ExecContext ctx;
         ctx.connector = [this](std::string_view service) {
-        return transaction_.connector_for(service, engine_.connector(service));
-    };
+            return transaction_.connector_for(service, engine_.connector(service));
+        };
         ctx.statement_timestamp_us = now_micros_since_2000();
         auto rows = co_await evaluate_returning(*bound, result->returning, ctx);
         if (!rows) {
@@ -344,6 +344,48 @@ boost::asio::awaitable<Result<void>> WriteRunner::run_write(std::string_view kin
     co_return Result<void>();
 }
 
+boost::asio::awaitable<Result<CommandResult>> WriteRunner::run_bound(const BoundWrite& w,
+                                                                     const WritePrecondition& precondition) {
+    std::unique_ptr<Transaction> autocommit;
+    auto txn = co_await transaction_for(w.service, autocommit);
+    if (!txn) {
+        co_return txn.error();
+    }
+    auto result = co_await checked_execute(w, **txn, precondition);
+    if (!autocommit) { // never: run_bound's SessionTransaction is idle, so each write is its own
+        co_return result;
+    }
+    if (!result) {
+        co_await autocommit->rollback();
+        co_return result.error();
+    }
+    auto committed = co_await autocommit->commit();
+    if (!committed) {
+        co_return committed.error();
+    }
+    engine_.notify_written(w.service, w.table); // REST writes drop the smart cache entries too
+    co_return result;
+}
+
+boost::asio::awaitable<Result<CommandResult>> WriteRunner::checked_execute(const BoundWrite& w, Transaction& txn,
+                                                                           const WritePrecondition& precondition) {
+    if (precondition) {
+        auto sql = lock_rows_sql(w, engine_.connector(w.service)->dialect());
+        if (!sql) {
+            co_return sql.error();
+        }
+        auto current = co_await txn.query(*sql, column_types(w, all_columns(w)));
+        if (!current) {
+            co_return current.error();
+        }
+        auto accepted = precondition(*current);
+        if (!accepted) {
+            co_return accepted.error();
+        }
+    }
+    co_return co_await execute(w, txn);
+}
+
 boost::asio::awaitable<Result<CommandResult>> WriteRunner::execute(const BoundWrite& w, Transaction& txn) {
     if (w.kind == BoundWrite::Kind::Insert) {
         co_return co_await run_insert(w, txn);
@@ -356,8 +398,10 @@ boost::asio::awaitable<Result<CommandResult>> WriteRunner::run_insert(const Boun
     bool mysql = dialect.name() == "mysql";
     std::string head = std::string(mysql && w.on_conflict_do_nothing ? "INSERT IGNORE INTO " : "INSERT INTO ") +
                        dialect.qualified_table(w.schema, w.table);
-    std::string tail = std::string(w.on_conflict_do_nothing && !mysql ? " ON CONFLICT DO NOTHING" : "") +
-                       returning_sql(w, dialect);
+    std::string conflict = !w.upsert_keys.empty()                  ? upsert_sql(w, dialect)
+                           : w.on_conflict_do_nothing && !mysql ? " ON CONFLICT DO NOTHING"
+                                                                : "";
+    std::string tail = conflict + returning_sql(w, dialect);
     CommandResult total;
     if (!w.source || w.insert_columns.empty()) {
         std::string sql = head + (mysql ? " () VALUES ()" : " DEFAULT VALUES") + tail;
@@ -473,7 +517,7 @@ boost::asio::awaitable<Result<CommandResult>> WriteRunner::emulate_update_return
     if (!updated) {
         co_return updated.error();
     }
-    std::string read_sql = "SELECT " + quoted_columns(w, dialect, all_columns(w)) + " FROM " + table + match;
+    std::string read_sql = "SELECT " + read_columns_sql(w, dialect) + " FROM " + table + match;
     auto rows = co_await txn.query(read_sql, returning_types(w));
     if (!rows) {
         co_return rows.error();

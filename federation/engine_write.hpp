@@ -9,6 +9,7 @@
 #include <utility>
 #include <boost/asio/awaitable.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,6 +25,11 @@ namespace nectar::federation {
 class Engine;
 class ResultSink;
 struct BoundWrite;
+
+/// What a write built by another face (REST) checks before it writes: called with the rows its
+/// WHERE selects (every column, table order), read and locked in the write's own transaction; an
+/// error stops the write (nothing is written) and is what the write returns.
+using WritePrecondition = std::function<Result<void>(const std::vector<Row>& current)>;
 
 /// One pg-wire session's transaction block as the engine runs it; the session owns it.
 class SessionTransaction {
@@ -74,6 +80,10 @@ class WriteRunner {
     boost::asio::awaitable<Result<void>> run_write(std::string_view kind, const simdjson::dom::element& fields,
                                                    std::string_view whole_sql, const std::string& default_service,
                                                    ResultSink& sink);
+    /// A write already bound (Engine::write) in an autocommit transaction of its own; the
+    /// precondition, when given, sees the target rows locked, so no other writer can change them
+    /// between the check and the write.
+    boost::asio::awaitable<Result<CommandResult>> run_bound(const BoundWrite& w, const WritePrecondition& precondition);
     /// BEGIN / START TRANSACTION / COMMIT / ROLLBACK.
     boost::asio::awaitable<Result<void>> run_transaction_statement(const simdjson::dom::element& fields,
                                                                    ResultSink& sink);
@@ -84,6 +94,9 @@ class WriteRunner {
     boost::asio::awaitable<Result<Transaction*>> transaction_for(const std::string& service,
                                                                 std::unique_ptr<Transaction>& owned);
     boost::asio::awaitable<Result<CommandResult>> execute(const BoundWrite& w, Transaction& txn);
+    /// The precondition on the locked target rows, then the write.
+    boost::asio::awaitable<Result<CommandResult>> checked_execute(const BoundWrite& w, Transaction& txn,
+                                                                  const WritePrecondition& precondition);
     boost::asio::awaitable<Result<CommandResult>> run_insert(const BoundWrite& w, Transaction& txn);
     boost::asio::awaitable<Result<CommandResult>> run_update_delete(const BoundWrite& w, Transaction& txn);
     /// UPDATE/DELETE with expressions the service cannot compute: Nectar computes them over the

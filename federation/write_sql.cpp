@@ -3,6 +3,7 @@
 
 #include "federation/plan/sql_render.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <string_view>
 
@@ -124,12 +125,52 @@ std::vector<Type> column_types(const BoundWrite& w, const std::vector<int>& inde
     return out;
 }
 
+std::string read_columns_sql(const BoundWrite& w, const Dialect& dialect) {
+    std::string items;
+    for (const ColumnInfo& c : w.columns) {
+        items += (items.empty() ? "" : ", ") + dialect.render_select_item(dialect.quote_identifier(c.name), c.type);
+    }
+    return items;
+}
+
 std::string returning_sql(const BoundWrite& w, const Dialect& dialect) {
-    return w.has_returning() ? " RETURNING " + quoted_columns(w, dialect, all_columns(w)) : std::string();
+    return w.has_returning() ? " RETURNING " + read_columns_sql(w, dialect) : std::string();
 }
 
 std::vector<Type> returning_types(const BoundWrite& w) {
     return w.has_returning() ? column_types(w, all_columns(w)) : std::vector<Type>{};
+}
+
+std::string upsert_sql(const BoundWrite& w, const Dialect& dialect) {
+    bool mysql = dialect.name() == "mysql";
+    std::vector<int> updated;
+    for (int c : w.insert_columns) {
+        if (std::find(w.upsert_keys.begin(), w.upsert_keys.end(), c) == w.upsert_keys.end()) {
+            updated.push_back(c);
+        }
+    }
+    if (updated.empty()) {
+        updated = w.upsert_keys; // a no-op update, so that the existing row is still returned
+    }
+    std::string sql = mysql ? " ON DUPLICATE KEY UPDATE " : " ON CONFLICT (" + quoted_columns(w, dialect, w.upsert_keys) +
+                                                                ") DO UPDATE SET ";
+    for (size_t i = 0; i < updated.size(); ++i) {
+        std::string column = dialect.quote_identifier(w.columns[updated[i]].name);
+        sql += (i ? ", " : "") + column + " = " + (mysql ? "VALUES(" + column + ")" : "EXCLUDED." + column);
+    }
+    return sql;
+}
+
+Result<std::string> lock_rows_sql(const BoundWrite& w, const Dialect& dialect) {
+    static const std::vector<Value> no_params;
+    if (w.where && !can_render(*w.where, dialect, &no_params)) {
+        return Error::make("0A000", "service \"" + w.service + "\" cannot compute this condition on table \"" +
+                                        w.table + "\" exactly as PostgreSQL does");
+    }
+    std::string items = read_columns_sql(w, dialect);
+    std::string where = w.where ? " WHERE " + expr_sql(*w.where, dialect, w.columns) : std::string();
+    return "SELECT " + items + " FROM " + dialect.qualified_table(w.schema, w.table) + where +
+           (dialect.name() == "sqlite" ? "" : " FOR UPDATE");
 }
 
 std::string values_row(const Row& row, const Dialect& dialect) {

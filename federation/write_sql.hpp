@@ -25,10 +25,22 @@ std::vector<int> all_columns(const BoundWrite& w);
 std::string quoted_columns(const BoundWrite& w, const Dialect& dialect, const std::vector<int>& indexes);
 std::vector<Type> column_types(const BoundWrite& w, const std::vector<int>& indexes);
 
+/// Every column of the target table as the engine's reads select it (Dialect::render_select_item),
+/// so written rows read back exactly as a SELECT would show them.
+std::string read_columns_sql(const BoundWrite& w, const Dialect& dialect);
 /// " RETURNING <every column>" when the statement has RETURNING (Nectar computes the items).
 std::string returning_sql(const BoundWrite& w, const Dialect& dialect);
 /// The types of returning_sql's columns (empty without RETURNING).
 std::vector<Type> returning_types(const BoundWrite& w);
+
+/// The upsert clause after VALUES (BoundWrite::upsert_keys): ON CONFLICT (keys) DO UPDATE SET
+/// c = EXCLUDED.c on PostgreSQL and SQLite, ON DUPLICATE KEY UPDATE c = VALUES(c) on MariaDB.
+std::string upsert_sql(const BoundWrite& w, const Dialect& dialect);
+
+/// SELECT of every column of the rows `w.where` selects (all rows when null), each column read
+/// as the engine's reads render it, locked until the transaction ends (FOR UPDATE; SQLite's
+/// BEGIN IMMEDIATE already locks the file). 0A000 when the service cannot compute the WHERE.
+Result<std::string> lock_rows_sql(const BoundWrite& w, const Dialect& dialect);
 
 /// One row as a parenthesized list of literals: (1, 'a', NULL).
 std::string values_row(const Row& row, const Dialect& dialect);

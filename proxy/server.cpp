@@ -11,6 +11,7 @@
 #include "rest/observability.hpp"
 #include "rest/openapi.hpp"
 #include "rest/table_api.hpp"
+#include "rest/table_write.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -272,6 +273,7 @@ bool Server::setup_http() {
     rest::add_openapi_routes(http_router_, *exposures_,
                              {NECTAR_VERSION, table_options.default_limit, table_options.max_limit,
                               !config.has_authentication()});
+    rest::add_write_routes(http_router_, *exposures_, table_options);
     rest::add_docs_routes(http_router_);
     http_rate_limiter_ = std::make_unique<rest::RateLimiter>(
         rest::RateLimitSettings{config.rate_limit_per_second, config.rate_limit_burst});

@@ -497,6 +497,8 @@ class FilterBinder {
 
 } // namespace
 
+Result<Value> column_value(simdjson::dom::element value, Type type) { return json_value(value, type); }
+
 Result<ExprPtr> bind_filter(simdjson::dom::element filter, const std::vector<ColumnInfo>& columns) {
     return FilterBinder(columns).bind_object(filter, 1, "a filter");
 }

@@ -49,4 +49,8 @@ Result<federation::ExprPtr> bind_filter(std::string_view filter_json,
 Result<federation::ExprPtr> bind_filter(simdjson::dom::element filter,
                                         const std::vector<federation::ColumnInfo>& columns);
 
+/// One JSON value as a value of a column of `type`, by the rules above (the filter's operands and
+/// the REST writes' values coerce alike); 22P02/22003 with the input function's message.
+Result<federation::Value> column_value(simdjson::dom::element value, federation::Type type);
+
 } // namespace nectar::rest

@@ -1,6 +1,7 @@
 #include "rest/table_api.hpp"
 
 #include "federation/engine.hpp"
+#include "rest/etag.hpp"
 #include "rest/query_body.hpp"
 #include "rest/table_query.hpp"
 
@@ -99,28 +100,7 @@ class TableApi {
 };
 
 awaitable<Result<TableRef>> TableApi::exposed_table(const HttpRequest& request) const {
-    const std::string& service = request.path_param("service");
-    const std::string& name = request.path_param("table");
-    auto catalog = co_await request.engine->catalog();
-    if (!catalog) {
-        co_return catalog.error();
-    }
-    const ServiceTables* tables = (*catalog)->service(service);
-    if (tables == nullptr) {
-        co_return Error::make("3D000", "service \"" + service + "\" does not exist");
-    }
-    const TableInfo* found = nullptr;
-    for (const TableInfo& t : tables->tables) {
-        if (t.name == name && (found == nullptr || t.schema == tables->default_schema)) {
-            found = &t;
-        }
-    }
-    if (found == nullptr || !exposures_.is_exposed(service, name)) {
-        co_return Error::make("42P01", "table \"" + name + "\" " + (found ? "is not exposed" : "does not exist") +
-                                           " in service \"" + service + "\"" +
-                                           (found ? " (POST /api/v2/" + service + "/_expose to serve it)" : ""));
-    }
-    co_return TableRef{service, found, *catalog};
+    co_return co_await find_exposed_table(request, exposures_);
 }
 
 awaitable<Result<int64_t>> TableApi::run_count(const HttpRequest& request, const TableRef& ref,
@@ -260,6 +240,7 @@ awaitable<HttpResponse> TableApi::one(const HttpRequest& request) const {
         co_return HttpResponse::error(404, "P0002", "no row of \"" + ref->table->name + "\" has id \"" +
                                                         request.path_param("id") + "\"");
     }
+    response.headers.emplace_back("ETag", etag_of(response.body)); // what If-Match on PATCH/PUT/DELETE compares
     co_return response;
 }
 

@@ -1,5 +1,6 @@
 #include "rest/table_query.hpp"
 
+#include "federation/engine.hpp"
 #include "federation/expr/functions.hpp"
 #include "rest/expr_build.hpp"
 #include "rest/filter.hpp"
@@ -316,6 +317,31 @@ Result<ExprPtr> primary_key_filter(const TableInfo& table, std::string_view id) 
         terms.push_back(*eq);
     }
     return all_of(std::move(terms));
+}
+
+boost::asio::awaitable<Result<TableRef>> find_exposed_table(const HttpRequest& request, const ExposureStore& exposures) {
+    const std::string& service = request.path_param("service");
+    const std::string& name = request.path_param("table");
+    auto catalog = co_await request.engine->catalog();
+    if (!catalog) {
+        co_return catalog.error();
+    }
+    const ServiceTables* tables = (*catalog)->service(service);
+    if (tables == nullptr) {
+        co_return Error::make("3D000", "service \"" + service + "\" does not exist");
+    }
+    const TableInfo* found = nullptr;
+    for (const TableInfo& t : tables->tables) {
+        if (t.name == name && (found == nullptr || t.schema == tables->default_schema)) {
+            found = &t;
+        }
+    }
+    if (found == nullptr || !exposures.is_exposed(service, name)) {
+        co_return Error::make("42P01", "table \"" + name + "\" " + (found ? "is not exposed" : "does not exist") +
+                                           " in service \"" + service + "\"" +
+                                           (found ? " (POST /api/v2/" + service + "/_expose to serve it)" : ""));
+    }
+    co_return TableRef{service, found, *catalog};
 }
 
 } // namespace nectar::rest

@@ -4,6 +4,7 @@
 
 #include "federation/catalog/catalog.hpp"
 #include "federation/plan/logical_plan.hpp"
+#include "rest/exposure_store.hpp"
 #include "rest/http_message.hpp"
 
 #include <optional>
@@ -16,6 +17,10 @@ struct TableRef {
     const federation::TableInfo* table = nullptr;
     std::shared_ptr<const federation::Catalog> catalog; ///< keeps `table` alive
 };
+
+/// The exposed table the path's {service} and {table} name; 3D000 / 42P01 (404) for unknown
+/// services and tables, and for tables that exist but are not exposed (not there as far as REST goes).
+boost::asio::awaitable<Result<TableRef>> find_exposed_table(const HttpRequest& request, const ExposureStore& exposures);
 
 struct PageRequest {
     federation::ExprPtr filter;          ///< over the table's columns; null: every row

@@ -24,6 +24,9 @@ struct BoundWrite {
     std::vector<int> insert_columns; ///< indexes into `columns`, in the source's column order
     PlanPtr source;                  ///< rows to insert, typed as insert_columns; null: DEFAULT VALUES
     bool on_conflict_do_nothing = false;
+    /// Upsert (REST ?upsert=true): ON CONFLICT (these columns) DO UPDATE every other inserted
+    /// column (MariaDB: ON DUPLICATE KEY UPDATE, which fires on any unique key); empty: plain INSERT.
+    std::vector<int> upsert_keys;
 
     // UPDATE
     std::vector<std::pair<int, ExprPtr>> assignments; ///< column index → new value

@@ -4,10 +4,15 @@
 #include "federation/connectors/sqlite/sqlite_dialect.hpp"
 #include "federation/connectors/sqlite/sqlite_types.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 
 namespace nectar::federation {
 
@@ -525,6 +530,9 @@ asio::awaitable<Result<std::unique_ptr<RowStream>>> SqliteConnector::query(std::
 
 asio::awaitable<Result<std::unique_ptr<Transaction>>> SqliteConnector::begin_transaction(bool) {
     auto connections = connections_;
+    bool busy = false;
+    // One try at the write lock without SQLite's busy wait: a transaction holds the lock across
+    // several jobs of the small blocking pool, so waiters parked on pool threads would starve it.
     auto work = [&]() -> Result<std::optional<Lease>> {
         auto conn = connections->acquire();
         if (!conn) {
@@ -532,19 +540,33 @@ asio::awaitable<Result<std::unique_ptr<Transaction>>> SqliteConnector::begin_tra
         }
         std::optional<Lease> lease;
         lease.emplace(connections, std::move(*conn));
+        sqlite3_busy_timeout(lease->get(), 0);
         // IMMEDIATE takes the write lock now, so a later statement cannot fail on a lock upgrade.
-        auto begun = exec_on(lease->get(), "BEGIN IMMEDIATE");
-        if (!begun) {
-            return begun.error();
+        int rc = sqlite3_exec(lease->get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+        sqlite3_busy_timeout(lease->get(), connections->options().busy_timeout_ms);
+        busy = (rc & 0xFF) == SQLITE_BUSY;
+        if (rc != SQLITE_OK) {
+            return sqlite_error(lease->get(), rc);
         }
         return lease;
     };
-    auto lease = co_await run_blocking<std::optional<Lease>>(pool_, work);
-    if (!lease) {
-        co_return lease.error();
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(connections->options().busy_timeout_ms);
+    auto backoff = std::chrono::milliseconds(1);
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        auto lease = co_await run_blocking<std::optional<Lease>>(pool_, work);
+        if (lease) {
+            co_return std::unique_ptr<Transaction>(
+                std::make_unique<SqliteTransaction>(pool_, service_, std::move(**lease)));
+        }
+        if (!busy || std::chrono::steady_clock::now() + backoff > deadline) {
+            co_return lease.error(); // 55P03 once busy_timeout has passed, as SQLite's own wait says
+        }
+        timer.expires_after(backoff); // waits on the worker, not on a pool thread
+        co_await timer.async_wait(asio::use_awaitable);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(50));
     }
-    co_return std::unique_ptr<Transaction>(
-        std::make_unique<SqliteTransaction>(pool_, service_, std::move(**lease)));
 }
 
 asio::awaitable<Result<CommandResult>> SqliteConnector::execute(std::string sql,
