@@ -5,6 +5,7 @@
 #include "federation/connectors/sqlite/sqlite_connector.hpp"
 
 #include "proxy/pg_session.hpp"
+#include "rest/discover.hpp"
 #include "rest/observability.hpp"
 #include "rest/table_api.hpp"
 
@@ -253,6 +254,7 @@ bool Server::setup_http() {
     http_router_.set_authentication(
         [auth = http_auth_.get()](rest::HttpRequest& request) { return auth->authenticate(request); });
     rest::add_table_routes(http_router_, *exposures_, rest::TableApiOptions{});
+    rest::add_discover_routes(http_router_, *exposures_);
     rest::ObservabilitySources sources;
     sources.http = &http_stats_;
     sources.draining = &shared_.draining;
