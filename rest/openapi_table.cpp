@@ -245,15 +245,10 @@ void write_type(JsonWriter& w, Type type, std::string_view remote_type) {
     }
 }
 
-/// Whether the database fills the column when an insert leaves it out. Catalogs that record
-/// defaults and generated keys (ColumnInfo::default_value, auto_increment) answer exactly; without
-/// them a primary key is taken as generated (serial, identity, rowid), since most are.
-template <typename Column> bool database_fills(const Column& column) {
-    if constexpr (requires { column.default_value.has_value() || column.auto_increment; }) {
-        return column.default_value.has_value() || column.auto_increment;
-    } else {
-        return column.primary_key;
-    }
+/// Whether the database fills the column when an insert leaves it out (a default, or a
+/// generated key: serial, identity, AUTO_INCREMENT, SQLite's rowid).
+bool database_fills(const federation::ColumnInfo& column) {
+    return column.default_value.has_value() || column.auto_increment;
 }
 
 } // namespace

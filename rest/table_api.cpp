@@ -1,10 +1,13 @@
 #include "rest/table_api.hpp"
 
 #include "federation/engine.hpp"
+#include "rest/discover.hpp"
 #include "rest/etag.hpp"
+#include "rest/include_embed.hpp"
 #include "rest/query_body.hpp"
 #include "rest/table_query.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <simdjson.h>
 
@@ -71,6 +74,35 @@ class ValueSink final : public ResultSink {
     Value value;
 };
 
+/// A page whose rows embed related rows (include=): the table columns fetched per row (the
+/// asked ones first, then key columns only the embeds need) and the embeds.
+struct Embedding {
+    const TableInfo* table = nullptr;
+    std::vector<int> columns;
+    size_t printed = 0;
+    std::vector<Embed> embeds;
+};
+
+/// include= and fields=rel.col of a request on `ref`; `asked` are the table columns it prints.
+Result<Embedding> read_embedding(const HttpRequest& request, const TableRef& ref, const std::vector<int>& asked,
+                                 const ExposureStore& exposures) {
+    auto embeds = read_embeds(request, *ref.catalog->service(ref.service), *ref.table, exposures);
+    if (!embeds) {
+        return embeds.error();
+    }
+    Embedding e;
+    e.table = ref.table;
+    e.columns = asked;
+    e.printed = asked.size();
+    for (int c : embed_key_columns(*ref.table, *embeds)) {
+        if (std::find(asked.begin(), asked.end(), c) == asked.end()) {
+            e.columns.push_back(c); // fetched for stitching, not printed
+        }
+    }
+    e.embeds = std::move(*embeds);
+    return e;
+}
+
 class TableApi {
   public:
     TableApi(ExposureStore& exposures, TableApiOptions options)
@@ -90,8 +122,12 @@ class TableApi {
     awaitable<Result<TableRef>> exposed_table(const HttpRequest& request) const;
     awaitable<Result<int64_t>> run_count(const HttpRequest& request, const TableRef& ref, const ExprPtr& filter) const;
     /// {"data": [rows], "meta": {page, limit, offset, count, more, ... left open for the caller.
+    /// With embeds (`embedding` not null and not empty), `plan` yields embedding->columns.
     awaitable<Result<void>> write_page(const HttpRequest& request, PlanPtr plan, int64_t limit, int64_t offset,
-                                       int64_t page, JsonWriter& w) const;
+                                       int64_t page, JsonWriter& w, const Embedding* embedding = nullptr) const;
+    /// The row `plan` finds as a JSON object (with its embeds); false when there is none.
+    awaitable<Result<bool>> write_one(const HttpRequest& request, PlanPtr plan, const Embedding& embedding,
+                                      JsonWriter& w) const;
     /// The exposed table and the page its query parameters ask for.
     awaitable<Result<std::pair<TableRef, PageRequest>>> table_and_page(const HttpRequest& request) const;
 
@@ -130,14 +166,35 @@ awaitable<Result<std::pair<TableRef, PageRequest>>> TableApi::table_and_page(con
 }
 
 awaitable<Result<void>> TableApi::write_page(const HttpRequest& request, PlanPtr plan, int64_t limit, int64_t offset,
-                                             int64_t page, JsonWriter& w) const {
+                                             int64_t page, JsonWriter& w, const Embedding* embedding) const {
     w.begin_object();
     w.key("data");
     w.begin_array();
-    JsonRowsSink rows(w, limit);
-    auto ran = co_await request.engine->run_plan(std::move(plan), rows);
-    if (!ran) {
-        co_return ran;
+    int64_t count = 0;
+    bool more = false;
+    if (embedding != nullptr && !embedding->embeds.empty()) {
+        // The page is held whole (at most max_limit rows) until its related rows are fetched.
+        RowsCollector rows(limit);
+        auto ran = co_await request.engine->run_plan(std::move(plan), rows);
+        if (!ran) {
+            co_return ran;
+        }
+        PageRows fetched{std::move(rows.rows), embedding->columns, embedding->printed};
+        auto written = co_await write_with_embeds(*request.engine, request.path_param("service"), *embedding->table,
+                                                  fetched, embedding->embeds, w);
+        if (!written) {
+            co_return written;
+        }
+        count = static_cast<int64_t>(fetched.rows.size());
+        more = rows.more;
+    } else {
+        JsonRowsSink rows(w, limit);
+        auto ran = co_await request.engine->run_plan(std::move(plan), rows);
+        if (!ran) {
+            co_return ran;
+        }
+        count = rows.rows();
+        more = rows.more();
     }
     w.end_array();
     w.key("meta");
@@ -149,10 +206,37 @@ awaitable<Result<void>> TableApi::write_page(const HttpRequest& request, PlanPtr
     w.key("offset");
     w.integer(offset);
     w.key("count");
-    w.integer(rows.rows());
+    w.integer(count);
     w.key("more"); // never a silent cap: true when rows past this page exist
-    w.boolean(rows.more());
+    w.boolean(more);
     co_return Result<void>{};
+}
+
+awaitable<Result<bool>> TableApi::write_one(const HttpRequest& request, PlanPtr plan, const Embedding& embedding,
+                                            JsonWriter& w) const {
+    if (embedding.embeds.empty()) {
+        JsonRowsSink row(w, 1);
+        auto ran = co_await request.engine->run_plan(std::move(plan), row);
+        if (!ran) {
+            co_return ran.error();
+        }
+        co_return row.rows() > 0;
+    }
+    RowsCollector row(1);
+    auto ran = co_await request.engine->run_plan(std::move(plan), row);
+    if (!ran) {
+        co_return ran.error();
+    }
+    if (row.rows.empty()) {
+        co_return false;
+    }
+    PageRows fetched{std::move(row.rows), embedding.columns, embedding.printed};
+    auto written = co_await write_with_embeds(*request.engine, request.path_param("service"), *embedding.table,
+                                              fetched, embedding.embeds, w);
+    if (!written) {
+        co_return written.error();
+    }
+    co_return true;
 }
 
 awaitable<HttpResponse> TableApi::query(const HttpRequest& request) const {
@@ -182,9 +266,16 @@ awaitable<HttpResponse> TableApi::list(const HttpRequest& request) const {
     }
     const TableRef* ref = &asked->first;
     const PageRequest* page = &asked->second;
+    auto embedding = read_embedding(request, *ref, page->columns, exposures_);
+    if (!embedding) {
+        co_return error_response(embedding.error());
+    }
+    PageRequest fetched = *page;
+    fetched.columns = embedding->columns;
     HttpResponse response;
     JsonWriter w(response.body, options_.json);
-    auto ran = co_await write_page(request, page_plan(*ref, *page), page->limit, page->offset, page->page, w);
+    auto ran = co_await write_page(request, page_plan(*ref, fetched), page->limit, page->offset, page->page, w,
+                                   &*embedding);
     if (!ran) {
         co_return error_response(ran.error());
     }
@@ -225,18 +316,21 @@ awaitable<HttpResponse> TableApi::one(const HttpRequest& request) const {
     if (!columns) {
         co_return error_response(columns.error());
     }
+    auto embedding = read_embedding(request, *ref, *columns, exposures_);
+    if (!embedding) {
+        co_return error_response(embedding.error());
+    }
     PageRequest page;
     page.filter = *key;
-    page.columns = std::move(*columns);
+    page.columns = embedding->columns;
     page.limit = 1;
     HttpResponse response;
     JsonWriter w(response.body, options_.json);
-    JsonRowsSink row(w, 1);
-    auto ran = co_await request.engine->run_plan(page_plan(*ref, page), row);
-    if (!ran) {
-        co_return error_response(ran.error());
+    auto found = co_await write_one(request, page_plan(*ref, page), *embedding, w);
+    if (!found) {
+        co_return error_response(found.error());
     }
-    if (row.rows() == 0) {
+    if (!*found) {
         co_return HttpResponse::error(404, "P0002", "no row of \"" + ref->table->name + "\" has id \"" +
                                                         request.path_param("id") + "\"");
     }
@@ -279,31 +373,7 @@ awaitable<HttpResponse> TableApi::schema(const HttpRequest& request) const {
     w.string(t.name);
     w.key("view");
     w.boolean(t.is_view);
-    w.key("columns");
-    w.begin_array();
-    for (const ColumnInfo& c : t.columns) {
-        w.begin_object();
-        w.key("name");
-        w.string(c.name);
-        w.key("type");
-        w.string(type_name(c.type));
-        w.key("nativeType");
-        w.string(c.remote_type);
-        w.key("nullable");
-        w.boolean(c.nullable);
-        w.key("primaryKey");
-        w.boolean(c.primary_key);
-        w.end_object();
-    }
-    w.end_array();
-    w.key("primaryKey");
-    w.begin_array();
-    for (const ColumnInfo& c : t.columns) {
-        if (c.primary_key) {
-            w.string(c.name);
-        }
-    }
-    w.end_array();
+    write_table_shape(w, *ref->catalog->service(ref->service), t);
     w.end_object();
     co_return response;
 }

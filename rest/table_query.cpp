@@ -156,9 +156,7 @@ Result<std::vector<int>> read_columns(const HttpRequest& request, const TableInf
     if (const std::string* fields = request.param("fields"); fields != nullptr && !fields->empty()) {
         for (std::string_view name : split(*fields, ',')) {
             if (name.find('.') != std::string_view::npos) {
-                return Error::make("0A000", "fields: \"" + std::string(name) +
-                                                "\" names a related table's column; embedding (include) is not "
-                                                "supported by Nectar yet");
+                continue; // relation.column: an embedded relation's (include_embed.hpp)
             }
             auto column = column_index(table, name, "fields");
             if (!column) {
@@ -166,7 +164,8 @@ Result<std::vector<int>> read_columns(const HttpRequest& request, const TableInf
             }
             columns.push_back(*column);
         }
-    } else {
+    }
+    if (columns.empty()) { // no fields=, or only embedded relations' columns: every column
         for (size_t i = 0; i < table.columns.size(); i++) {
             columns.push_back(static_cast<int>(i));
         }

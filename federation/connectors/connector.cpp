@@ -1,4 +1,5 @@
-// What every connector shares: row estimates read from the backend's EXPLAIN.
+// What every connector shares: row estimates read from the backend's EXPLAIN, unique columns
+// from discovered indexes.
 #include "federation/connectors/connector.hpp"
 
 #include <charconv>
@@ -7,6 +8,29 @@ namespace nectar::federation {
 
 boost::asio::awaitable<Result<int64_t>> Connector::estimate_rows(std::string) {
     co_return int64_t{-1};
+}
+
+boost::asio::awaitable<Result<std::vector<RoutineInfo>>> Connector::discover_routines() {
+    co_return std::vector<RoutineInfo>{};
+}
+
+void mark_unique_columns(TableInfo& table) {
+    for (const IndexInfo& index : table.indexes) {
+        if (!index.unique || index.partial || index.columns.size() != 1) {
+            continue;
+        }
+        for (ColumnInfo& column : table.columns) {
+            column.unique = column.unique || column.name == index.columns[0];
+        }
+    }
+    int key_columns = 0;
+    for (const ColumnInfo& column : table.columns) {
+        key_columns += column.primary_key ? 1 : 0;
+    }
+    for (ColumnInfo& column : table.columns) {
+        // SQLite's rowid key has no index: a one-column primary key is unique by itself.
+        column.unique = column.unique || (column.primary_key && key_columns == 1);
+    }
 }
 
 boost::asio::awaitable<Result<int64_t>> rows_from_explain(Connector& connector, std::string explain_sql,

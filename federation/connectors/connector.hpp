@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,25 @@ struct ColumnInfo {
     std::string remote_type; ///< the backend's own type name ("tinyint(1)", "INTEGER")
     bool nullable = true;
     bool primary_key = false;
+    bool auto_increment = false; ///< serial/identity, AUTO_INCREMENT, SQLite's INTEGER PRIMARY KEY
+    bool unique = false;         ///< alone in a unique index or constraint (a one-column primary key too)
+    std::optional<std::string> default_value; ///< the backend's default expression text; none: no default
+};
+
+struct IndexInfo {
+    std::string name;
+    std::vector<std::string> columns; ///< in index order; "" for an expression
+    bool unique = false;
+    bool primary = false; ///< the primary key's index
+    bool partial = false; ///< has a WHERE: its uniqueness holds only for some rows
+};
+
+struct ForeignKeyInfo {
+    std::string name;
+    std::vector<std::string> columns; ///< of the referencing table, paired with referenced_columns
+    std::string referenced_schema;
+    std::string referenced_table;
+    std::vector<std::string> referenced_columns;
 };
 
 struct TableInfo {
@@ -43,6 +63,26 @@ struct TableInfo {
     std::vector<ColumnInfo> columns;
     bool is_view = false;
     int64_t row_estimate = -1; ///< -1 when unknown; the planner uses it to pick semi-join reduction
+    std::vector<IndexInfo> indexes;
+    std::vector<ForeignKeyInfo> foreign_keys;
+};
+
+/// Marks columns alone in a whole-column, non-partial unique index as unique.
+void mark_unique_columns(TableInfo& table);
+
+struct RoutineArgument {
+    std::string name; ///< "" when unnamed
+    std::string type; ///< the backend's type name
+    std::string mode; ///< IN, OUT, INOUT (VARIADIC in PostgreSQL)
+};
+
+/// A stored procedure or function of a service.
+struct RoutineInfo {
+    std::string schema;
+    std::string name;
+    bool procedure = false; ///< false: a function
+    std::vector<RoutineArgument> arguments;
+    std::string return_type; ///< "" for procedures
 };
 
 /// Rows of one remote query, a batch at a time, converted to the types the caller asked for.
@@ -70,6 +110,10 @@ class Connector {
 
     /// Every table and view the service exposes, with columns mapped to engine types.
     virtual boost::asio::awaitable<Result<std::vector<TableInfo>>> discover() = 0;
+
+    /// The service's procedures and functions (apart from discover(), which stays fast);
+    /// none by default (SQLite has none).
+    virtual boost::asio::awaitable<Result<std::vector<RoutineInfo>>> discover_routines();
 
     /// Runs one SELECT written in dialect(); each row is converted to `types` (one per column,
     /// in order). Errors keep the backend's message; SQLSTATE 08xxx when the backend is unreachable.

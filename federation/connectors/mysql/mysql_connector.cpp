@@ -6,8 +6,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <cctype>
-#include <map>
-#include <set>
 
 namespace nectar::federation {
 
@@ -125,24 +123,6 @@ std::string first_keyword(std::string_view sql) {
         word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
     }
     return word;
-}
-
-/// `name` from MariaDB's JSON check clause "json_valid(`name`)"; empty for other checks.
-std::string json_checked_column(const std::string& clause) {
-    const std::string prefix = "json_valid(`";
-    if (clause.rfind(prefix, 0) != 0 || clause.size() < prefix.size() + 2 ||
-        clause.substr(clause.size() - 2) != "`)") {
-        return {};
-    }
-    std::string name;
-    std::string quoted = clause.substr(prefix.size(), clause.size() - prefix.size() - 2);
-    for (size_t i = 0; i < quoted.size(); ++i) {
-        name += quoted[i];
-        if (quoted[i] == '`') {
-            ++i; // `` stands for one backtick
-        }
-    }
-    return name;
 }
 
 const std::string& text_or_empty(const std::optional<std::string>& field) {
@@ -385,74 +365,6 @@ MysqlConnector::MysqlConnector(boost::asio::io_context& io, ServiceSpec spec)
 
 MysqlConnector::~MysqlConnector() {
     pool_.stop();
-}
-
-boost::asio::awaitable<Result<std::vector<TableInfo>>> MysqlConnector::discover() {
-    auto acquired = co_await pool_.acquire();
-    if (!acquired) {
-        co_return acquired.error();
-    }
-    std::unique_ptr<MysqlConnection> conn = std::move(acquired.value());
-    auto tables = co_await conn->query_all(
-        "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS FROM information_schema.TABLES "
-        "WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME");
-    auto columns =
-        co_await conn->query_all("SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE "
-                                 "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-                                 "ORDER BY TABLE_NAME, ORDINAL_POSITION");
-    auto keys =
-        co_await conn->query_all("SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
-                                 "WHERE TABLE_SCHEMA = DATABASE() AND CONSTRAINT_NAME = 'PRIMARY'");
-    // MariaDB's JSON is a longtext with a json_valid() check; MySQL 8 has no TABLE_NAME here
-    // (and a real json type), so a failure of this query only means "no such checks".
-    auto checks =
-        co_await conn->query_all("SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
-                                 "WHERE CONSTRAINT_SCHEMA = DATABASE()");
-    conn->broken ? pool_.discard(std::move(conn)) : pool_.release(std::move(conn));
-    for (const auto* step : {&tables, &columns, &keys}) {
-        if (!*step) {
-            co_return step->error();
-        }
-    }
-
-    std::set<std::pair<std::string, std::string>> primary, json;
-    for (const auto& row : *keys) {
-        primary.emplace(text_or_empty(row[0]), text_or_empty(row[1]));
-    }
-    if (checks) {
-        for (const auto& row : *checks) {
-            std::string column = json_checked_column(text_or_empty(row[1]));
-            if (!column.empty()) {
-                json.emplace(text_or_empty(row[0]), column);
-            }
-        }
-    }
-    std::vector<TableInfo> out;
-    std::map<std::string, size_t> index;
-    for (const auto& row : *tables) {
-        TableInfo info;
-        info.schema = text_or_empty(row[0]);
-        info.name = text_or_empty(row[1]);
-        info.is_view = text_or_empty(row[2]) == "VIEW";
-        info.row_estimate = row[3] ? std::stoll(*row[3]) : -1;
-        index[info.name] = out.size();
-        out.push_back(std::move(info));
-    }
-    for (const auto& row : *columns) {
-        auto it = index.find(text_or_empty(row[0]));
-        if (it == index.end()) {
-            continue; // created between the two queries
-        }
-        ColumnInfo column;
-        column.name = text_or_empty(row[1]);
-        std::pair<std::string, std::string> key{it->first, column.name};
-        column.remote_type = text_or_empty(row[3]);
-        column.type = mysql_column_type(text_or_empty(row[2]), column.remote_type, json.count(key) > 0);
-        column.nullable = text_or_empty(row[4]) == "YES";
-        column.primary_key = primary.count(key) > 0;
-        out[it->second].columns.push_back(std::move(column));
-    }
-    co_return out;
 }
 
 boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> MysqlConnector::query(std::string sql,

@@ -22,8 +22,11 @@ class MysqlConnector : public Connector {
     const std::string& service() const override { return spec_.name; }
     const Dialect& dialect() const override { return mysql_dialect(); }
 
-    /// Tables and views of the URL's database, with columns, primary keys and TABLE_ROWS.
+    /// Tables and views of the URL's database, with columns, keys, indexes and TABLE_ROWS
+    /// (mysql_discover.cpp).
     boost::asio::awaitable<Result<std::vector<TableInfo>>> discover() override;
+    /// Stored procedures and functions of the URL's database, in one query.
+    boost::asio::awaitable<Result<std::vector<RoutineInfo>>> discover_routines() override;
     boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query(std::string sql,
                                                                      std::vector<Type> types) override;
     /// INSERT/DELETE ... RETURNING need MariaDB 10.5+; UPDATE ... RETURNING does not exist (0A000).

@@ -24,8 +24,11 @@ class PgConnector : public Connector {
     const Dialect& dialect() const override { return postgres_dialect(); }
 
     /// Tables, partitioned tables, views, materialized views and foreign tables of every
-    /// schema but pg_* and information_schema, in one catalog query.
+    /// schema but pg_* and information_schema: one catalog query for tables and columns, one
+    /// for indexes, one for foreign keys.
     boost::asio::awaitable<Result<std::vector<TableInfo>>> discover() override;
+    /// Functions and procedures of the same schemas, in one information_schema query.
+    boost::asio::awaitable<Result<std::vector<RoutineInfo>>> discover_routines() override;
     /// Rows are read from the server as the stream is asked for them. A stream dropped before
     /// its end cancels the statement and drains the connection in the background.
     boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query(std::string sql,

@@ -1,6 +1,7 @@
 #include "federation/connectors/sqlite/sqlite_connector.hpp"
 
 #include "federation/connectors/sqlite/sqlite_connections.hpp"
+#include "federation/connectors/sqlite/sqlite_discover.hpp"
 #include "federation/connectors/sqlite/sqlite_dialect.hpp"
 #include "federation/connectors/sqlite/sqlite_types.hpp"
 
@@ -10,7 +11,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <chrono>
 
@@ -19,9 +19,6 @@ namespace nectar::federation {
 namespace asio = boost::asio;
 
 namespace {
-
-/// Tables up to this many rows are counted for their estimate; bigger ones are estimated.
-constexpr int64_t kCountedRows = 10'000;
 
 /// One query's result columns: names for error messages, declared scales for numerics.
 struct ResultColumns {
@@ -112,158 +109,6 @@ class SqliteRowStream final : public RowStream {
     std::vector<Type> types_;
     ResultColumns columns_;
 };
-
-std::string quote_identifier(std::string_view name) {
-    return sqlite_dialect().quote_identifier(name);
-}
-
-/// Runs a query whose first column of each row `on_row` reads; errors as SQLSTATEs.
-template <typename OnRow>
-Result<void> for_each_row(sqlite3* db, std::string_view sql, const std::vector<std::string>& params,
-                          OnRow on_row) {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-    StatementPtr stmt(raw);
-    if (rc != SQLITE_OK) {
-        return sqlite_error(db, rc);
-    }
-    for (size_t i = 0; i < params.size(); ++i) {
-        sqlite3_bind_text(raw, static_cast<int>(i + 1), params[i].data(), static_cast<int>(params[i].size()),
-                          SQLITE_TRANSIENT);
-    }
-    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
-        on_row(raw);
-    }
-    if (rc != SQLITE_DONE) {
-        return sqlite_error(db, rc);
-    }
-    return {};
-}
-
-std::string text_column(sqlite3_stmt* stmt, int col) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
-    return text != nullptr ? std::string(text, sqlite3_column_bytes(stmt, col)) : std::string();
-}
-
-std::string upper(std::string text) {
-    for (char& c : text) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return text;
-}
-
-/// Columns of one table or view. A lone INTEGER PRIMARY KEY is the rowid (never NULL); other
-/// primary key columns may hold NULL in SQLite unless declared NOT NULL or WITHOUT ROWID.
-Result<std::vector<ColumnInfo>> read_columns(sqlite3* db, const std::string& table, bool without_rowid) {
-    std::vector<ColumnInfo> columns;
-    int key_columns = 0;
-    auto r = for_each_row(
-        db, "SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid", {table},
-        [&](sqlite3_stmt* row) {
-            // hidden = 1: a virtual table's hidden column; 2 and 3 are generated columns.
-            if (sqlite3_column_int(row, 4) == 1) {
-                return;
-            }
-            ColumnInfo column;
-            column.name = text_column(row, 0);
-            column.remote_type = text_column(row, 1);
-            column.type = type_from_declared(column.remote_type);
-            column.primary_key = sqlite3_column_int(row, 3) > 0;
-            column.nullable = sqlite3_column_int(row, 2) == 0;
-            key_columns += column.primary_key ? 1 : 0;
-            columns.push_back(std::move(column));
-        });
-    if (!r) {
-        return r.error();
-    }
-    for (ColumnInfo& column : columns) {
-        bool rowid = key_columns == 1 && upper(column.remote_type) == "INTEGER";
-        if (column.primary_key && (rowid || without_rowid)) {
-            column.nullable = false;
-        }
-    }
-    return columns;
-}
-
-/// sqlite_stat1's row count when ANALYZE ran, else an exact count of a small table, else the
-/// largest rowid (cheap, and close unless many rows were deleted); -1 when nothing is cheap.
-int64_t estimate_rows(sqlite3* db, const std::string& table, bool has_stat1, bool without_rowid) {
-    int64_t estimate = -1;
-    auto first_number = [&](sqlite3_stmt* row) {
-        if (sqlite3_column_type(row, 0) != SQLITE_NULL) {
-            std::string stat = text_column(row, 0);
-            int64_t n = 0;
-            auto [end, ec] = std::from_chars(stat.data(), stat.data() + stat.size(), n);
-            if (ec == std::errc()) {
-                estimate = n;
-            }
-        }
-    };
-    if (has_stat1) {
-        auto r =
-            for_each_row(db, "SELECT stat FROM sqlite_stat1 WHERE tbl = ?1 ORDER BY idx IS NOT NULL LIMIT 1",
-                         {table}, first_number);
-        if (r && estimate >= 0) {
-            return estimate;
-        }
-    }
-    std::string quoted = quote_identifier(table);
-    auto r = for_each_row(db,
-                          "SELECT count(*) FROM (SELECT 1 FROM " + quoted + " LIMIT " +
-                              std::to_string(kCountedRows + 1) + ")",
-                          {}, first_number);
-    if (!r || estimate <= kCountedRows || without_rowid) {
-        return r ? estimate : -1;
-    }
-    estimate = -1;
-    r = for_each_row(db, "SELECT max(rowid) FROM " + quoted, {}, first_number);
-    return r ? estimate : -1;
-}
-
-Result<std::vector<TableInfo>> discover_tables(sqlite3* db) {
-    struct Entry {
-        std::string name;
-        bool is_view;
-        bool without_rowid;
-    };
-    std::vector<Entry> entries;
-    bool has_stat1 = false;
-    auto r = for_each_row(
-        db,
-        "SELECT name, type, coalesce(sql, '') FROM sqlite_master WHERE type IN ('table', 'view') "
-        "ORDER BY name",
-        {}, [&](sqlite3_stmt* row) {
-            std::string name = text_column(row, 0);
-            // sqlite_sequence, sqlite_stat1...: SQLite's own bookkeeping.
-            if (name.rfind("sqlite_", 0) == 0) {
-                has_stat1 = has_stat1 || name == "sqlite_stat1";
-                return;
-            }
-            bool view = text_column(row, 1) == "view";
-            bool without_rowid = upper(text_column(row, 2)).find("WITHOUT ROWID") != std::string::npos;
-            entries.push_back({std::move(name), view, without_rowid});
-        });
-    if (!r) {
-        return r.error();
-    }
-    std::vector<TableInfo> tables;
-    for (const Entry& entry : entries) {
-        auto columns = read_columns(db, entry.name, entry.without_rowid);
-        if (!columns) {
-            return columns.error();
-        }
-        TableInfo table;
-        table.schema = "main";
-        table.name = entry.name;
-        table.columns = std::move(*columns);
-        table.is_view = entry.is_view;
-        // Counting a view runs its query: no estimate for views.
-        table.row_estimate =
-            entry.is_view ? -1 : estimate_rows(db, entry.name, has_stat1, entry.without_rowid);
-        tables.push_back(std::move(table));
-    }
-    return tables;
-}
 
 /// One statement on a connection the caller holds: its row count and RETURNING rows.
 Result<CommandResult> run_command_on(sqlite3* db, const std::string& sql, const std::vector<Type>& returning_types) {

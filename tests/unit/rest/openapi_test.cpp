@@ -36,6 +36,7 @@ ColumnInfo column(std::string name, Type type, bool nullable, bool key = false) 
     c.remote_type = std::string(nectar::federation::type_name(type));
     c.nullable = nullable;
     c.primary_key = key;
+    c.auto_increment = key; // the tests' keys are serial
     return c;
 }
 
