@@ -59,6 +59,9 @@ std::optional<CommandLine> parse_command_line(int argc, const char* const* argv,
         {"jwt-roles-claim", "NAME", "JWT claim holding the roles (default roles; dotted for nested)", {}},
         {"rate-limit-per-second", "N", "REST requests per second per key, user or IP (default 0: off)", {}},
         {"rate-limit-burst", "N", "REST requests at once per caller (default: the per-second rate)", {}},
+        {"rest-default-limit", "N", "rows per REST list page when ?limit= is absent (default 50)", {}},
+        {"rest-max-limit", "N", "largest ?limit= a REST list accepts, 1..100000 (default 1000)", {}},
+        {"rest-numeric", "number|string", "REST JSON for numeric columns: numbers (default) or strings", {}},
         {"tls-cert", "FILE", "TLS certificate chain (PEM), with --tls-key", {}},
         {"tls-key", "FILE", "TLS private key (PEM), with --tls-cert", {}},
         {"log-level", "LEVEL", "debug, info, warn or error (default info)", {}},
@@ -211,6 +214,16 @@ void Loader::set(const std::string& key, const std::string& value, const std::st
             throw_config_error(where, in_quotes(value) + " is not a request count in 0..1000000 (0: off)");
         }
         (key == "rate-limit-burst" ? c.rate_limit_burst : c.rate_limit_per_second) = n;
+    } else if (key == "rest-default-limit" || key == "rest-max-limit") {
+        if (!parse_integer(value, 1, kMaxRestLimit, n)) {
+            throw_config_error(where, in_quotes(value) + " is not a row count in 1..100000");
+        }
+        (key == "rest-max-limit" ? c.rest_max_limit : c.rest_default_limit) = n;
+    } else if (key == "rest-numeric") {
+        if (value != "number" && value != "string") {
+            throw_config_error(where, in_quotes(value) + " is not one of number, string");
+        }
+        c.rest_numeric_as_string = value == "string";
     } else if (value.empty()) {
         throw_config_error(where, "must not be empty");
     } else if (key == "data-dir") {
@@ -394,7 +407,8 @@ void Loader::read_file(const std::string& path) {
             config_.demo = node.as_boolean()->get();
             origin_[key] = at(node, key);
         } else if (key == "threads" || key == "max-message-bytes" || key == "jwt-leeway-seconds" ||
-                   key == "rate-limit-per-second" || key == "rate-limit-burst") {
+                   key == "rate-limit-per-second" || key == "rate-limit-burst" || key == "rest-default-limit" ||
+                   key == "rest-max-limit") {
             if (!node.is_integer()) {
                 throw_config_error(at(node, key), "must be an integer");
             }
@@ -402,7 +416,8 @@ void Loader::read_file(const std::string& path) {
         } else if (key == "pg-listen" || key == "http-listen" || key == "data-dir" ||
                    key == "default-service" || key == "log-level" || key == "tls-cert" || key == "tls-key" ||
                    key == "jwt-secret" || key == "pg-auth" || key == "jwt-algorithm" || key == "jwt-public-key" ||
-                   key == "jwt-audience" || key == "jwt-issuer" || key == "jwt-roles-claim") {
+                   key == "jwt-audience" || key == "jwt-issuer" || key == "jwt-roles-claim" ||
+                   key == "rest-numeric") {
             set(key, text(node, key), at(node, key));
         } else {
             throw_config_error(at(node, key), "unknown key");
@@ -530,6 +545,11 @@ Config Loader::finish() {
         }
     }
     check_jwt_settings(c, [this](const std::string& key) { return origin(key); });
+    if (c.rest_default_limit > c.rest_max_limit) {
+        throw_config_error(origin("rest-default-limit"), std::to_string(c.rest_default_limit) +
+                                                             " is over rest-max-limit (" +
+                                                             std::to_string(c.rest_max_limit) + ")");
+    }
     if (c.rate_limit_burst > 0 && c.rate_limit_per_second == 0) {
         throw_config_error(origin("rate-limit-burst"), "needs rate-limit-per-second (the refill rate) too");
     }

@@ -61,6 +61,9 @@ struct Config {
     std::string jwt_roles_claim = "roles"; ///< claim holding the caller's roles (dotted for nested)
     int64_t rate_limit_per_second = 0;     ///< REST requests per second per caller; 0: no limit
     int64_t rate_limit_burst = 0;          ///< requests at once per caller; 0: rate_limit_per_second
+    int64_t rest_default_limit = 50;       ///< REST list rows when ?limit= is absent
+    int64_t rest_max_limit = 1000;         ///< a larger ?limit= is a 400, never a silent cap
+    bool rest_numeric_as_string = false;   ///< numeric columns as JSON strings ("12.50")
     std::string tls_cert;
     std::string tls_key;
     std::string log_level = "info";

@@ -17,6 +17,7 @@ constexpr int64_t kMinMessageBytes = 4096;
 constexpr int64_t kMaxMessageBytes = 0x7fffffff; ///< the protocol's length field is an int32
 constexpr int64_t kMaxJwtLeewaySeconds = 86400;
 constexpr int64_t kMaxRateLimit = 1000000;
+constexpr int64_t kMaxRestLimit = 100000; ///< rows in one REST page
 
 [[noreturn]] void throw_config_error(const std::string& where, const std::string& problem);
 std::string ascii_lower(std::string_view s);

@@ -270,6 +270,9 @@ bool Server::setup_http() {
     http_router_.set_authentication(
         [auth = http_auth_.get()](rest::HttpRequest& request) { return auth->authenticate(request); });
     rest::TableApiOptions table_options;
+    table_options.default_limit = config.rest_default_limit;
+    table_options.max_limit = config.rest_max_limit;
+    table_options.json.numeric_as_string = config.rest_numeric_as_string;
     rest::add_table_routes(http_router_, *exposures_, table_options);
     rest::add_openapi_routes(http_router_, *exposures_,
                              {NECTAR_VERSION, table_options.default_limit, table_options.max_limit,

@@ -148,6 +148,29 @@ const HttpRouter::Methods* HttpRouter::match(HttpRequest& request) const {
     return nullptr;
 }
 
+int json_nesting_depth(std::string_view json) {
+    int depth = 0;
+    int deepest = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < json.size(); ++i) {
+        char c = json[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i; // the escaped character cannot end the string
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            deepest = std::max(deepest, ++depth);
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
 boost::asio::awaitable<HttpResponse> HttpRouter::route(HttpRequest& request) const {
     const Methods* methods = match(request);
     if (methods == nullptr) {
@@ -174,6 +197,11 @@ boost::asio::awaitable<HttpResponse> HttpRouter::route(HttpRequest& request) con
         if (auto refused = authenticate_(request)) {
             co_return std::move(*refused);
         }
+    }
+    // Deep nesting costs parsers stack and time: refused before anyone parses it.
+    if (!request.body.empty() && json_nesting_depth(request.body) > kMaxJsonDepth) {
+        co_return HttpResponse::error(400, "54000", "the request body's JSON is nested deeper than " +
+                                                         std::to_string(kMaxJsonDepth) + " levels");
     }
     co_return co_await run_chain(0, request, handler->second.handler);
 }

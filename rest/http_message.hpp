@@ -61,6 +61,11 @@ struct HttpResponse {
     static HttpResponse error(int status, std::string_view sqlstate, std::string_view message);
 };
 
+/// Request bodies nested deeper than this are refused (400) before any handler parses them.
+constexpr int kMaxJsonDepth = 64;
+/// The deepest nesting of objects and arrays in `json` (strings skipped; not a validator).
+int json_nesting_depth(std::string_view json);
+
 /// Splits a request target ("/a%20b?x=1&y") into its decoded path and query parameters; an
 /// invalid escape, or a NUL anywhere, is nullopt (the caller answers 400).
 struct DecodedTarget {

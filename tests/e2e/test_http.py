@@ -180,3 +180,21 @@ def test_api_keys_401_403_and_open_healthz(nectar_keys):
     assert r.status_code == 401 and "JWT" in error_of(r)["message"]
     # An unknown path is still a 404 to anyone: routes are matched before authentication.
     assert requests.get(url + "/nope", timeout=10).status_code == 404
+
+
+def test_page_limits_and_numeric_style_from_flags(nectar_factory):
+    """--rest-default-limit, --rest-max-limit (a larger ?limit= is a 400, never a silent cap) and
+    --rest-numeric string, on the demo's products."""
+    n = nectar_factory(["--demo", "--rest-default-limit", "3", "--rest-max-limit", "5", "--rest-numeric", "string"],
+                       name="nectar-rest-limits")
+    url = f"{base(n)}/api/v2/demo/_table/products"
+    r = requests.get(url, params={"sort": "id"}, timeout=30)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert len(body["data"]) == 3 and body["meta"]["limit"] == 3
+    assert all(isinstance(p["price"], str) and "." in p["price"] for p in body["data"])
+    assert len(requests.get(url, params={"limit": "5"}, timeout=30).json()["data"]) == 5
+    r = requests.get(url, params={"limit": "6"}, timeout=30)
+    assert r.status_code == 400 and "5" in error_of(r)["message"]
+    r = requests.post(url, data="[" * 65 + "]" * 65, headers={"Content-Type": "application/json"}, timeout=30)
+    assert r.status_code == 400 and error_of(r)["sqlstate"] == "54000"

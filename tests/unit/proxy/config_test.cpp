@@ -617,3 +617,25 @@ TEST_CASE("bad JWT and rate-limit settings are one clear message") {
     CHECK(contains(file_error("jwt-algorithm = \"RS256\"\njwt-public-key = \"/nonexistent.pem\"\n"),
                    "bad.toml:2: jwt-public-key: cannot read"));
 }
+
+TEST_CASE("REST page limits and numeric style: defaults, flags, the file and bad values") {
+    Config d = load({});
+    CHECK(d.rest_default_limit == 50);
+    CHECK(d.rest_max_limit == 1000);
+    CHECK_FALSE(d.rest_numeric_as_string);
+    Config c = load({"--rest-default-limit", "20", "--rest-max-limit", "200", "--rest-numeric", "string"});
+    CHECK(c.rest_default_limit == 20);
+    CHECK(c.rest_max_limit == 200);
+    CHECK(c.rest_numeric_as_string);
+    TempDir dir;
+    const std::string file =
+        dir.write("rest.toml", "rest-default-limit = 10\nrest-max-limit = 5000\nrest-numeric = \"number\"\n");
+    Config f = load({"--config", file});
+    CHECK(f.rest_default_limit == 10);
+    CHECK(f.rest_max_limit == 5000);
+    CHECK_FALSE(f.rest_numeric_as_string);
+    CHECK_ERROR(Args({"--rest-max-limit", "0"}), "rest-max-limit", "1..100000");
+    CHECK_ERROR(Args({"--rest-numeric", "text"}), "rest-numeric", "number, string");
+    CHECK_ERROR(Args({"--rest-default-limit", "500", "--rest-max-limit", "100"}), "rest-default-limit",
+                "over rest-max-limit");
+}

@@ -123,3 +123,28 @@ TEST_CASE("http error body: SPEC §5's shape with escaping") {
     CHECK(r.status == 400);
     CHECK(r.body == R"({"error":{"code":400,"sqlstate":"42703","message":"column \"a\\b\" does not exist"}})");
 }
+
+TEST_CASE("http json depth: nesting counted outside strings, deep bodies refused before the handler") {
+    CHECK(json_nesting_depth("") == 0);
+    CHECK(json_nesting_depth(R"({"a":[1,{"b":2}]})") == 3);
+    CHECK(json_nesting_depth(R"({"a":"[[[[{{{{\"]]]"})") == 1); // brackets and an escaped quote inside a string
+    HttpRouter router;
+    router.add("POST", "/api/v2/{service}/_table/{table}", echo("insert"));
+    HttpRequest request;
+    request.method = "POST";
+    request.path = "/api/v2/pg/_table/t";
+    request.body = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+    HttpResponse out;
+    boost::asio::io_context io;
+    boost::asio::co_spawn(
+        io, [&]() -> boost::asio::awaitable<void> { out = co_await router.route(request); }, boost::asio::detached);
+    io.run();
+    CHECK(out.body == "insert service=pg table=t");
+    request.body = "[" + request.body + "]";
+    io.restart();
+    boost::asio::co_spawn(
+        io, [&]() -> boost::asio::awaitable<void> { out = co_await router.route(request); }, boost::asio::detached);
+    io.run();
+    CHECK(out.status == 400);
+    CHECK(sqlstate_of(out) == "54000");
+}
