@@ -199,6 +199,8 @@ void Loader::set(const std::string& key, const std::string& value, const std::st
         c.data_dir = value;
     } else if (key == "jwt-secret") {
         c.jwt_secret = value;
+    } else if (key == "secret-key") {
+        c.secret_key = value;
     } else if (key == "tls-cert") {
         c.tls_cert = value;
     } else if (key == "tls-key") {
@@ -371,6 +373,10 @@ void Loader::read_file(const std::string& path) {
                    key == "default-service" || key == "log-level" || key == "tls-cert" || key == "tls-key" ||
                    key == "jwt-secret" || key == "pg-auth") {
             set(key, text(node, key), at(node, key));
+        } else if (key == "secret-key" || key == "secret_key") {
+            // The catalog store's encryption key (rest/secret_box.hpp); file only, never a flag,
+            // so it does not show in `ps`.
+            set("secret-key", text(node, key), at(node, key));
         } else {
             throw_config_error(at(node, key), "unknown key");
         }

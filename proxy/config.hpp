@@ -52,6 +52,9 @@ struct Config {
     std::vector<UserConfig> users;
     std::vector<ApiKeyConfig> api_keys;
     std::string jwt_secret;
+    /// secret-key (or secret_key): encrypts backend passwords in the catalog store; empty: the
+    /// environment's NECTAR_SECRET_KEY, else <data_dir>/secret.key (rest/secret_box.hpp).
+    std::string secret_key;
     std::string tls_cert;
     std::string tls_key;
     std::string log_level = "info";
