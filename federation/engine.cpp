@@ -83,8 +83,67 @@ Engine::Engine(std::shared_ptr<CatalogCache> cache)
 
 Engine::~Engine() = default;
 
-void Engine::add_connector(const std::string& service, const std::string& kind, std::unique_ptr<Connector> connector) {
+Engine::InFlight::InFlight(Engine& engine)
+    : engine_(engine) {
+    ++engine_.in_flight_;
+}
+
+Engine::InFlight::~InFlight() {
+    if (--engine_.in_flight_ == 0) {
+        engine_.retired_.clear();
+    }
+}
+
+void Engine::add_connector(const std::string& service, const std::string& kind, std::shared_ptr<Connector> connector) {
+    auto existing = services_.find(service);
+    if (existing != services_.end()) {
+        retire(std::move(existing->second));
+    }
     services_[service] = Service{kind, std::move(connector)};
+    cache_->invalidate(service); // the tables of what was there before are not this service's
+    failed_discovery_.erase(service);
+    rebuild_routed_names();
+}
+
+void Engine::remove_connector(const std::string& service) {
+    auto existing = services_.find(service);
+    if (existing == services_.end()) {
+        return;
+    }
+    retire(std::move(existing->second));
+    services_.erase(existing);
+    cache_->invalidate(service);
+    failed_discovery_.erase(service);
+    rebuild_routed_names();
+}
+
+std::shared_ptr<const ServiceTables> Engine::recent_discovery_failure(const std::string& service,
+                                                                     const std::string& kind) {
+    auto it = failed_discovery_.find(service);
+    if (it == failed_discovery_.end()) {
+        return nullptr;
+    }
+    if (std::chrono::steady_clock::now() - it->second.when > kRetryDiscoveryAfter || it->second.tables->kind != kind) {
+        failed_discovery_.erase(it);
+        return nullptr;
+    }
+    return it->second.tables;
+}
+
+void Engine::retire(Service service) {
+    // Destroying a connector while a statement on this worker is suspended inside it would pull
+    // its pool and streams from under the statement; keep it until the worker is idle.
+    if (in_flight_ > 0) {
+        retired_.push_back(std::move(service.connector));
+    }
+}
+
+std::shared_ptr<Connector> Engine::shared_connector(std::string_view service) const {
+    auto it = services_.find(service);
+    return it == services_.end() ? nullptr : it->second.connector;
+}
+
+void Engine::rebuild_routed_names() {
     routed_names_.clear();
     for (const auto& [name, s] : services_) {
         routed_names_.push_back(name);
@@ -141,21 +200,36 @@ bool Engine::mentions_other_service(std::string_view sql, std::string_view sessi
 }
 
 void Engine::refresh_catalog() {
+    failed_discovery_.clear();
     for (const auto& [name, service] : services_) {
         cache_->invalidate(name);
     }
 }
 
 boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> Engine::catalog() {
+    InFlight running(*this);
     auto catalog = std::make_shared<Catalog>();
-    for (const auto& [name, service] : services_) {
+    // A copy: services may be added or removed on this worker while discovery is suspended.
+    std::vector<std::pair<std::string, Service>> services(services_.begin(), services_.end());
+    for (const auto& [name, service] : services) {
         auto tables = cache_->get(name);
+        if (!tables) {
+            tables = recent_discovery_failure(name, service.kind);
+        }
         if (!tables) {
             auto discovered = co_await service.connector->discover();
             if (!discovered) {
+                // One backend being down must not take every other service's statements with
+                // it: its entry carries the error to the statements that name it.
                 Error e = discovered.error();
                 e.message = "cannot discover service \"" + name + "\": " + e.message;
-                co_return e;
+                ServiceTables failed;
+                failed.kind = service.kind;
+                failed.unavailable = e;
+                tables = std::make_shared<const ServiceTables>(std::move(failed));
+                failed_discovery_[name] = FailedDiscovery{tables, std::chrono::steady_clock::now()};
+                catalog->add_service(name, tables);
+                continue;
             }
             ServiceTables st;
             st.kind = service.kind;
@@ -172,6 +246,7 @@ boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> Engine::catalog() {
 boost::asio::awaitable<Result<void>> Engine::run_simple(std::string sql, const std::string& default_service,
                                                         SessionSettings& settings, SessionTransaction& transaction,
                                                         ResultSink& sink) {
+    InFlight running(*this);
     auto parsed = ParsedSql::parse(std::move(sql));
     if (!parsed) {
         co_return parsed.error();
@@ -211,6 +286,7 @@ boost::asio::awaitable<Result<void>> Engine::run_statement(const ParsedStatement
         auto names = name_list(call, "funcname");
         if (names.size() == 2 && names[0] == "nectar" && names[1] == "refresh_catalog") {
             cache_->invalidate_all();
+            failed_discovery_.clear();
             auto refreshed = co_await this->catalog();
             if (!refreshed) {
                 co_return refreshed.error();
@@ -292,6 +368,7 @@ boost::asio::awaitable<Result<void>> Engine::run_statement(const ParsedStatement
 }
 
 boost::asio::awaitable<Result<void>> Engine::run_plan(PlanPtr logical, ResultSink& sink) {
+    InFlight running(*this);
     SessionTransaction none;
     std::vector<Value> no_params;
     co_return co_await run_query(std::move(logical), false, false, no_params, none, sink);
@@ -307,6 +384,7 @@ boost::asio::awaitable<Result<CommandResult>> Engine::write(const BoundWrite& w,
 }
 
 boost::asio::awaitable<Result<int64_t>> Engine::estimate_rows(PlanPtr logical) {
+    InFlight running(*this);
     DialectLookup dialects = [this](std::string_view service) -> const Dialect* {
         Connector* c = connector(service);
         return c ? &c->dialect() : nullptr;

@@ -10,6 +10,7 @@
 #include <utility>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,8 +40,14 @@ class Engine {
     explicit Engine(std::shared_ptr<CatalogCache> cache);
     ~Engine();
 
-    /// Registers a service's connector on this worker; `kind` is its URL scheme.
-    void add_connector(const std::string& service, const std::string& kind, std::unique_ptr<Connector> connector);
+    /// Registers a service's connector on this worker; `kind` is its URL scheme. A connector
+    /// already registered under that name is replaced (retired as remove_connector does).
+    void add_connector(const std::string& service, const std::string& kind, std::shared_ptr<Connector> connector);
+    /// Unregisters a service on this worker and drops its cached discovery. Statements already
+    /// running may still hold the connector: it is destroyed once no statement runs here.
+    void remove_connector(const std::string& service);
+    /// The connector with shared ownership, for work that may outlive a statement (health pings).
+    std::shared_ptr<Connector> shared_connector(std::string_view service) const;
     bool has_service(std::string_view service) const;
     const std::string& service_kind(std::string_view service) const;
     Connector* connector(std::string_view service) const;
@@ -94,9 +101,36 @@ class Engine {
 
     struct Service {
         std::string kind;
-        std::unique_ptr<Connector> connector;
+        std::shared_ptr<Connector> connector;
     };
+    /// Counts the engine's running entry points; retired connectors die when it drops to zero.
+    class InFlight {
+      public:
+        explicit InFlight(Engine& engine);
+        ~InFlight();
+        InFlight(const InFlight&) = delete;
+        InFlight& operator=(const InFlight&) = delete;
+
+      private:
+        Engine& engine_;
+    };
+    void retire(Service service);
+    /// A failed discovery of `service` younger than kRetryDiscoveryAfter, or null.
+    std::shared_ptr<const ServiceTables> recent_discovery_failure(const std::string& service, const std::string& kind);
+    void rebuild_routed_names();
+
     std::shared_ptr<CatalogCache> cache_;
+    int in_flight_ = 0; ///< only this worker's thread touches it
+    /// A backend that is down is asked again only after this, not by every statement.
+    static constexpr std::chrono::seconds kRetryDiscoveryAfter{30};
+    struct FailedDiscovery {
+        std::shared_ptr<const ServiceTables> tables; ///< `unavailable` set
+        std::chrono::steady_clock::time_point when;
+    };
+    std::map<std::string, FailedDiscovery, std::less<>> failed_discovery_;
+    /// Replaced or removed connectors that a running statement may still use (RowStreams, pool
+    /// connections and coroutine frames point into them); cleared when in_flight_ reaches zero.
+    std::vector<std::shared_ptr<Connector>> retired_;
     std::map<std::string, Service, std::less<>> services_;
     std::vector<std::string> routed_names_; ///< services and "nectar": names that send a statement here
     WriteListener write_listener_;

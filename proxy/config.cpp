@@ -243,6 +243,8 @@ void Loader::set(const std::string& key, const std::string& value, const std::st
         c.jwt_issuer = value;
     } else if (key == "jwt-roles-claim") {
         c.jwt_roles_claim = value;
+    } else if (key == "secret-key") {
+        c.secret_key = value;
     } else if (key == "tls-cert") {
         c.tls_cert = value;
     } else if (key == "tls-key") {
@@ -419,6 +421,10 @@ void Loader::read_file(const std::string& path) {
                    key == "jwt-audience" || key == "jwt-issuer" || key == "jwt-roles-claim" ||
                    key == "rest-numeric") {
             set(key, text(node, key), at(node, key));
+        } else if (key == "secret-key" || key == "secret_key") {
+            // The catalog store's encryption key (rest/secret_box.hpp); file only, never a flag,
+            // so it does not show in `ps`.
+            set("secret-key", text(node, key), at(node, key));
         } else {
             throw_config_error(at(node, key), "unknown key");
         }

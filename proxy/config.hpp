@@ -64,6 +64,9 @@ struct Config {
     int64_t rest_default_limit = 50;       ///< REST list rows when ?limit= is absent
     int64_t rest_max_limit = 1000;         ///< a larger ?limit= is a 400, never a silent cap
     bool rest_numeric_as_string = false;   ///< numeric columns as JSON strings ("12.50")
+    /// secret-key (or secret_key): encrypts backend passwords in the catalog store; empty: the
+    /// environment's NECTAR_SECRET_KEY, else <data_dir>/secret.key (rest/secret_box.hpp).
+    std::string secret_key;
     std::string tls_cert;
     std::string tls_key;
     std::string log_level = "info";

@@ -1,9 +1,5 @@
 #include "proxy/server.hpp"
 
-#include "federation/connectors/mysql/mysql_connector.hpp"
-#include "federation/connectors/postgres/pg_connector.hpp"
-#include "federation/connectors/sqlite/sqlite_connector.hpp"
-
 #include "proxy/pg_session.hpp"
 #include "rest/cache_middleware.hpp"
 #include "rest/change_notice.hpp"
@@ -55,42 +51,6 @@ std::shared_ptr<const UserMap> make_user_map(const Config& config) {
 }
 
 } // namespace
-
-federation::PgTarget pg_target_from_url(const ServiceUrl& url) {
-    federation::PgTarget target;
-    if (!url.host.empty()) {
-        target.host = url.host;
-    }
-    if (const std::string* host = url.param("host")) {
-        target.host = *host;
-    }
-    target.port = url.port != 0 ? url.port : 5432;
-    if (const std::string* port = url.param("port")) {
-        target.port = std::atoi(port->c_str());
-    }
-    target.user = url.user.empty() ? "postgres" : url.user;
-    if (const std::string* user = url.param("user")) {
-        target.user = *user;
-    }
-    target.password = url.password;
-    if (const std::string* password = url.param("password")) {
-        target.password = *password;
-    }
-    target.database = url.database.empty() ? target.user : url.database;
-    if (const std::string* sslmode = url.param("sslmode")) {
-        target.sslmode = *sslmode;
-    }
-    if (const std::string* root = url.param("sslrootcert")) {
-        target.sslrootcert = *root;
-    }
-    // Server settings the URL carries; libpq-only parameters stay with us.
-    for (const char* name : {"options", "application_name"}) {
-        if (const std::string* value = url.param(name)) {
-            target.startup_params.emplace_back(name, *value);
-        }
-    }
-    return target;
-}
 
 Server::Server(Config config, int argc, const char* const* argv)
     : argc_(argc)
@@ -147,40 +107,11 @@ void Server::setup_workers() {
         worker->shared = &shared_;
         worker->engine = std::make_unique<federation::Engine>(shared_.catalog);
         for (const ServiceConfig& service : config.services) {
-            federation::PoolConfig pool = service.pool;
-            // Each worker gets its share of the service's connections.
-            pool.max_connections = std::max(1, (pool.max_connections + threads - 1) / threads);
-            pool.min_connections = (pool.min_connections + threads - 1) / threads;
-            if (service.url.scheme != "postgresql") {
-                federation::ServiceSpec spec{service.name, service.url, pool, config.data_dir};
-                std::unique_ptr<federation::Connector> connector;
-                if (service.url.scheme == "sqlite") {
-                    connector = std::make_unique<federation::SqliteConnector>(spec);
-                } else {
-                    connector = std::make_unique<federation::MysqlConnector>(worker->io, spec);
-                }
-                worker->engine->add_connector(service.name, service.url.scheme, std::move(connector));
-                continue;
-            }
-            federation::PgTarget target = pg_target_from_url(service.url);
             asio::ssl::context* tls = nullptr;
-            if (target.sslmode != "disable" && target.sslmode != "allow") {
-                auto& context = shared_.backend_tls[service.name];
-                if (!context) {
-                    context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-                    if (!target.sslrootcert.empty()) {
-                        context->load_verify_file(target.sslrootcert);
-                    } else {
-                        context->set_default_verify_paths();
-                    }
-                }
-                tls = context.get();
+            if (service.url.scheme == "postgresql") {
+                tls = backend_tls(shared_, service.name, pg_target_from_url(service.url));
             }
-            auto pg_pool = std::make_unique<federation::PgPool>(worker->io.get_executor(), service.name,
-                                                                 std::move(target), pool, tls);
-            worker->engine->add_connector(service.name, "postgresql",
-                                          std::make_unique<federation::PgConnector>(*pg_pool, service.name));
-            worker->router.add_service(std::move(pg_pool));
+            start_service(*worker, service, threads, tls, true);
         }
         if (!config.default_service.empty()) {
             worker->router.set_default_service(config.default_service);
@@ -269,6 +200,9 @@ bool Server::setup_http() {
     http_auth_ = std::make_unique<rest::Authenticator>(keys, config.has_authentication(), std::move(jwt));
     http_router_.set_authentication(
         [auth = http_auth_.get()](rest::HttpRequest& request) { return auth->authenticate(request); });
+    if (!setup_services_registry()) {
+        return false;
+    }
     rest::TableApiOptions table_options;
     table_options.default_limit = config.rest_default_limit;
     table_options.max_limit = config.rest_max_limit;
@@ -302,6 +236,33 @@ bool Server::setup_http() {
     http_context_.tls = shared_.tls.get(); // with --tls-cert the HTTP face is HTTPS only
     http_context_.draining = &shared_.draining;
     http_context_.stats = &http_stats_;
+    return true;
+}
+
+bool Server::setup_services_registry() {
+    const Config& config = shared_.config;
+    bool generated = false;
+    auto key = rest::resolve_secret_key(config.secret_key, config.data_dir, generated);
+    if (!key) {
+        spdlog::error("cannot start: {}", key.error().message);
+        return false;
+    }
+    if (generated) {
+        spdlog::info("generated a secret key for the catalog store's backend passwords in {} (mode 0600): keep "
+                     "it with catalog.db, or set secret-key / NECTAR_SECRET_KEY",
+                     key->origin);
+    }
+    auto store = rest::ServiceStore::open(config.data_dir, std::move(*key));
+    if (!store) {
+        spdlog::error("cannot start: {}", store.error().message);
+        return false;
+    }
+    service_store_ = std::move(*store);
+    runtime_services_ = std::make_unique<RuntimeServices>(shared_, workers_);
+    // The workers are not running yet, so stored services start on them directly, before the
+    // listeners accept anyone.
+    runtime_services_->start_stored(service_store_->list());
+    rest::add_services_routes(http_router_, *service_store_, *runtime_services_, *exposures_);
     return true;
 }
 

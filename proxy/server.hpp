@@ -3,10 +3,12 @@
 // signals (SIGTERM/SIGINT drain, SIGHUP reload).
 
 #include "proxy/proxy_context.hpp"
+#include "proxy/service_registry.hpp"
 #include "rest/auth.hpp"
 #include "rest/exposure_store.hpp"
 #include "rest/http_server.hpp"
 #include "rest/rate_limit.hpp"
+#include "rest/service_store.hpp"
 
 #include <utility>
 
@@ -39,6 +41,9 @@ class Server {
     void setup_workers();
     /// Routes and shared state of the HTTP face; false (logged) when the catalog store cannot open.
     bool setup_http();
+    /// The catalog store's secret key, the registered services (started on every worker) and
+    /// /api/v2/services; false (logged) when the key or the store cannot be used.
+    bool setup_services_registry();
     /// A listening acceptor on the first worker, or null (logged) when the address cannot be bound.
     std::shared_ptr<asio::ip::tcp::acceptor> listen(const Endpoint& where, std::string_view what);
     /// Accepts until the acceptor closes; each connection starts on the next worker (round robin).
@@ -56,13 +61,12 @@ class Server {
     std::unique_ptr<rest::ExposureStore> exposures_;
     std::unique_ptr<rest::Authenticator> http_auth_;
     std::unique_ptr<rest::RateLimiter> http_rate_limiter_;
+    std::unique_ptr<rest::ServiceStore> service_store_;
+    std::unique_ptr<RuntimeServices> runtime_services_;
     rest::HttpStats http_stats_;
     rest::HttpContext http_context_;
     std::vector<std::thread> threads_;
     asio::io_context signals_io_{1};
 };
-
-/// Where a service's connections go, from its URL (libpq's defaults where the URL is silent).
-federation::PgTarget pg_target_from_url(const ServiceUrl& url);
 
 } // namespace nectar::proxy

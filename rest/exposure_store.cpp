@@ -24,6 +24,7 @@ Result<std::unique_ptr<ExposureStore>> ExposureStore::open(const std::string& da
         sqlite3_close(db);
         return e;
     }
+    sqlite3_busy_timeout(db, 5000); // the service store writes to the same file
     const char* schema = "CREATE TABLE IF NOT EXISTS exposed_tables (service TEXT NOT NULL, table_name TEXT NOT NULL, "
                          "PRIMARY KEY (service, table_name))";
     if (sqlite3_exec(db, schema, nullptr, nullptr, nullptr) != SQLITE_OK) {
@@ -75,6 +76,23 @@ Result<void> ExposureStore::expose(const std::string& service, const std::vector
     for (const auto& table : tables) {
         exposed_.emplace(service, table);
     }
+    return {};
+}
+
+Result<void> ExposureStore::forget_service(const std::string& service) {
+    std::lock_guard write(write_mutex_);
+    sqlite3_stmt* remove = nullptr;
+    if (sqlite3_prepare_v2(db_, "DELETE FROM exposed_tables WHERE service = ?", -1, &remove, nullptr) != SQLITE_OK) {
+        return store_error(db_, "cannot prepare a delete");
+    }
+    sqlite3_bind_text(remove, 1, service.c_str(), static_cast<int>(service.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(remove);
+    sqlite3_finalize(remove);
+    if (rc != SQLITE_DONE) {
+        return store_error(db_, "cannot unexpose the tables of service \"" + service + "\"");
+    }
+    std::unique_lock lock(mutex_);
+    std::erase_if(exposed_, [&](const auto& entry) { return entry.first == service; });
     return {};
 }
 

@@ -29,6 +29,9 @@ class ExposureStore {
     /// Exposes `tables` of `service` ("*" = every table, now and later); already exposed ones stay.
     Result<void> expose(const std::string& service, const std::vector<std::string>& tables);
     bool is_exposed(std::string_view service, std::string_view table) const;
+    /// Unexposes every table of `service` (the service was removed: a later service of that name
+    /// starts with nothing exposed).
+    Result<void> forget_service(const std::string& service);
     /// The service's exposed names ("*" when everything is), sorted.
     std::vector<std::string> exposed(std::string_view service) const;
 

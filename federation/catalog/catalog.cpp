@@ -76,6 +76,9 @@ Result<ResolvedTable> Catalog::resolve(const std::vector<std::string>& names, st
         }
         return Error::make("42P01", "relation \"" + joined(names) + "\" does not exist");
     }
+    if (st->unavailable) {
+        return *st->unavailable;
+    }
     const TableInfo* t = find_table(*st, schema, table);
     if (t == nullptr) {
         return Error::make("42P01", "relation \"" + joined(names) + "\" does not exist");

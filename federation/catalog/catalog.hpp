@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct ServiceTables {
     std::string kind;           ///< postgresql, mysql, sqlite...
     std::string default_schema; ///< where `service.table` looks: public, the MySQL database, main
     std::vector<TableInfo> tables;
+    /// Set when the service could not be discovered (backend down): why, for the statements
+    /// that name it; the other services' statements run on.
+    std::optional<Error> unavailable;
 };
 
 /// A table found by name.
