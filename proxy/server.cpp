@@ -4,6 +4,7 @@
 #include "rest/cache_middleware.hpp"
 #include "rest/change_notice.hpp"
 #include "rest/discover.hpp"
+#include "rest/routine_api.hpp"
 #include "rest/docs_page.hpp"
 #include "rest/observability.hpp"
 #include "rest/openapi.hpp"
@@ -213,6 +214,7 @@ bool Server::setup_http() {
                               !config.has_authentication()});
     rest::add_write_routes(http_router_, *exposures_, table_options);
     rest::add_discover_routes(http_router_, *exposures_);
+    rest::add_routine_routes(http_router_, *exposures_);
     rest::add_docs_routes(http_router_);
     http_rate_limiter_ = std::make_unique<rest::RateLimiter>(
         rest::RateLimitSettings{config.rate_limit_per_second, config.rate_limit_burst});

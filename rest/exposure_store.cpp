@@ -26,40 +26,54 @@ Result<std::unique_ptr<ExposureStore>> ExposureStore::open(const std::string& da
     }
     sqlite3_busy_timeout(db, 5000); // the service store writes to the same file
     const char* schema = "CREATE TABLE IF NOT EXISTS exposed_tables (service TEXT NOT NULL, table_name TEXT NOT NULL, "
-                         "PRIMARY KEY (service, table_name))";
+                         "PRIMARY KEY (service, table_name));"
+                         "CREATE TABLE IF NOT EXISTS exposed_routines (service TEXT NOT NULL, routine_name TEXT NOT NULL, "
+                         "PRIMARY KEY (service, routine_name))";
     if (sqlite3_exec(db, schema, nullptr, nullptr, nullptr) != SQLITE_OK) {
         Error e = store_error(db, "cannot create its tables in " + path);
         sqlite3_close(db);
         return e;
     }
     std::unique_ptr<ExposureStore> store(new ExposureStore(db));
-    sqlite3_stmt* select = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT service, table_name FROM exposed_tables", -1, &select, nullptr) != SQLITE_OK) {
-        return store_error(db, "cannot read " + path);
+    for (auto [sql, into] : {std::pair{"SELECT service, table_name FROM exposed_tables", &store->exposed_},
+                             std::pair{"SELECT service, routine_name FROM exposed_routines", &store->routines_}}) {
+        sqlite3_stmt* select = nullptr;
+        if (sqlite3_prepare_v2(db, sql, -1, &select, nullptr) != SQLITE_OK) {
+            return store_error(db, "cannot read " + path);
+        }
+        while (sqlite3_step(select) == SQLITE_ROW) {
+            into->emplace(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)),
+                          reinterpret_cast<const char*>(sqlite3_column_text(select, 1)));
+        }
+        sqlite3_finalize(select);
     }
-    while (sqlite3_step(select) == SQLITE_ROW) {
-        store->exposed_.emplace(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)),
-                                reinterpret_cast<const char*>(sqlite3_column_text(select, 1)));
-    }
-    sqlite3_finalize(select);
     return store;
 }
 
 ExposureStore::~ExposureStore() { sqlite3_close(db_); }
 
 Result<void> ExposureStore::expose(const std::string& service, const std::vector<std::string>& tables) {
+    return store("INSERT OR IGNORE INTO exposed_tables (service, table_name) VALUES (?, ?)", service, tables, exposed_);
+}
+
+Result<void> ExposureStore::expose_routines(const std::string& service, const std::vector<std::string>& names) {
+    return store("INSERT OR IGNORE INTO exposed_routines (service, routine_name) VALUES (?, ?)", service, names,
+                 routines_);
+}
+
+Result<void> ExposureStore::store(const char* insert_sql, const std::string& service,
+                                  const std::vector<std::string>& names, Names& into) {
     std::lock_guard write(write_mutex_);
     sqlite3_stmt* insert = nullptr;
-    if (sqlite3_prepare_v2(db_, "INSERT OR IGNORE INTO exposed_tables (service, table_name) VALUES (?, ?)", -1, &insert,
-                           nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db_, insert_sql, -1, &insert, nullptr) != SQLITE_OK) {
         return store_error(db_, "cannot prepare an insert");
     }
     sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
-    for (const auto& table : tables) {
+    for (const auto& name : names) {
         sqlite3_bind_text(insert, 1, service.c_str(), static_cast<int>(service.size()), SQLITE_TRANSIENT);
-        sqlite3_bind_text(insert, 2, table.c_str(), static_cast<int>(table.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert, 2, name.c_str(), static_cast<int>(name.size()), SQLITE_TRANSIENT);
         if (sqlite3_step(insert) != SQLITE_DONE) {
-            Error e = store_error(db_, "cannot record an exposed table");
+            Error e = store_error(db_, "cannot record an exposure");
             sqlite3_finalize(insert);
             sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
             return e;
@@ -68,13 +82,13 @@ Result<void> ExposureStore::expose(const std::string& service, const std::vector
     }
     sqlite3_finalize(insert);
     if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-        Error e = store_error(db_, "cannot commit exposed tables");
+        Error e = store_error(db_, "cannot commit exposures");
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         return e;
     }
     std::unique_lock lock(mutex_); // memory follows the file only once the file has them
-    for (const auto& table : tables) {
-        exposed_.emplace(service, table);
+    for (const auto& name : names) {
+        into.emplace(service, name);
     }
     return {};
 }
@@ -104,10 +118,25 @@ bool ExposureStore::is_exposed(std::string_view service, std::string_view table)
 
 std::vector<std::string> ExposureStore::exposed(std::string_view service) const {
     std::shared_lock lock(mutex_);
+    return names_of(exposed_, service);
+}
+
+bool ExposureStore::is_routine_exposed(std::string_view service, std::string_view routine) const {
+    std::shared_lock lock(mutex_);
+    return exposed_.count(std::pair<std::string, std::string>(service, "*")) > 0 ||
+           routines_.count(std::pair<std::string, std::string>(service, routine)) > 0;
+}
+
+std::vector<std::string> ExposureStore::exposed_routines(std::string_view service) const {
+    std::shared_lock lock(mutex_);
+    return names_of(routines_, service);
+}
+
+std::vector<std::string> ExposureStore::names_of(const Names& names, std::string_view service) {
     std::vector<std::string> out;
-    for (const auto& [s, table] : exposed_) {
+    for (const auto& [s, name] : names) {
         if (s == service) {
-            out.push_back(table);
+            out.push_back(name);
         }
     }
     return out;

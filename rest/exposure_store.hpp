@@ -1,7 +1,10 @@
 #pragma once
-// Which tables each service serves over REST (SPEC §5 `_expose`), kept in Nectar's catalog
-// store: the SQLite file catalog.db in the data dir. Read on every request from memory; written
-// through to the file, so exposures survive a restart.
+// Which tables each service serves over REST (SPEC §5 `_expose`), and which of its stored
+// procedures and functions `_proc` may call, kept in Nectar's catalog store: the SQLite file
+// catalog.db in the data dir. Read on every request from memory; written through to the file,
+// so exposures survive a restart. A routine is callable when exposed by name
+// (`_expose {"procedures": [...]}`) or when the service exposes "*" (everything, as PostgREST
+// serves every function of its exposed schema).
 
 #include "protocol/error.hpp"
 
@@ -35,14 +38,29 @@ class ExposureStore {
     /// The service's exposed names ("*" when everything is), sorted.
     std::vector<std::string> exposed(std::string_view service) const;
 
+    /// Makes the routines `names` of `service` callable through _proc; already exposed ones stay.
+    Result<void> expose_routines(const std::string& service, const std::vector<std::string>& names);
+    /// Whether _proc may call `routine`: exposed by name, or the service exposes "*".
+    bool is_routine_exposed(std::string_view service, std::string_view routine) const;
+    /// The service's routines exposed by name, sorted.
+    std::vector<std::string> exposed_routines(std::string_view service) const;
+
   private:
     explicit ExposureStore(sqlite3* db)
         : db_(db) {}
 
+    using Names = std::set<std::pair<std::string, std::string>, std::less<>>; ///< (service, name)
+
+    /// Records (service, name) pairs with `insert_sql`, then in `names` once the file has them.
+    Result<void> store(const char* insert_sql, const std::string& service, const std::vector<std::string>& names,
+                       Names& into);
+    static std::vector<std::string> names_of(const Names& names, std::string_view service);
+
     sqlite3* db_;
     std::mutex write_mutex_;            ///< one writer at a time on the file
     mutable std::shared_mutex mutex_;   ///< guards exposed_
-    std::set<std::pair<std::string, std::string>, std::less<>> exposed_; ///< (service, table or "*")
+    Names exposed_;  ///< (service, table or "*")
+    Names routines_; ///< (service, routine), guarded by mutex_ too
 };
 
 } // namespace nectar::rest

@@ -359,36 +359,47 @@ void write_embedded(JsonWriter& w, const Embed& e, const Related& related, const
 
 } // namespace
 
-Result<std::vector<Embed>> read_embeds(const HttpRequest& request, const ServiceTables& service,
-                                       const TableInfo& table, const ExposureStore& exposures) {
+Result<std::vector<Embed>> embeds_named(const std::vector<std::string_view>& names, const std::string& service_name,
+                                        const ServiceTables& service, const TableInfo& table,
+                                        const ExposureStore& exposures) {
     std::vector<Embed> embeds;
     std::vector<Relationship> known = relationships_of(service, table);
-    const std::string* include = request.param("include");
-    if (include != nullptr && !include->empty()) {
-        for (std::string_view name : split(*include, ',')) {
-            bool repeated = std::any_of(embeds.begin(), embeds.end(),
-                                        [&](const Embed& e) { return e.relationship.name == name; });
-            if (repeated) {
-                continue;
-            }
-            auto r = std::find_if(known.begin(), known.end(), [&](const Relationship& k) { return k.name == name; });
-            if (r == known.end()) {
-                return unknown_relation("include", table, name, known);
-            }
-            const std::string& service_name = request.path_param("service");
-            if (!exposures.is_exposed(service_name, r->target->name)) {
-                return Error::make("42501", "invalid include: relationship \"" + r->name + "\" leads to table \"" +
-                                                r->target->name + "\", which is not exposed in service \"" +
-                                                service_name + "\"");
-            }
-            Embed e{*r, {}};
-            for (size_t i = 0; i < r->target->columns.size(); i++) {
-                e.columns.push_back(static_cast<int>(i));
-            }
-            embeds.push_back(std::move(e));
+    for (std::string_view name : names) {
+        bool repeated =
+            std::any_of(embeds.begin(), embeds.end(), [&](const Embed& e) { return e.relationship.name == name; });
+        if (repeated) {
+            continue;
         }
+        auto r = std::find_if(known.begin(), known.end(), [&](const Relationship& k) { return k.name == name; });
+        if (r == known.end()) {
+            return unknown_relation("include", table, name, known);
+        }
+        if (!exposures.is_exposed(service_name, r->target->name)) {
+            return Error::make("42501", "invalid include: relationship \"" + r->name + "\" leads to table \"" +
+                                            r->target->name + "\", which is not exposed in service \"" +
+                                            service_name + "\"");
+        }
+        Embed e{*r, {}};
+        for (size_t i = 0; i < r->target->columns.size(); i++) {
+            e.columns.push_back(static_cast<int>(i));
+        }
+        embeds.push_back(std::move(e));
     }
-    auto fields = read_embed_fields(request, table, known, embeds);
+    return embeds;
+}
+
+Result<std::vector<Embed>> read_embeds(const HttpRequest& request, const ServiceTables& service,
+                                       const TableInfo& table, const ExposureStore& exposures) {
+    const std::string* include = request.param("include");
+    std::vector<std::string_view> names;
+    if (include != nullptr && !include->empty()) {
+        names = split(*include, ',');
+    }
+    auto embeds = embeds_named(names, request.path_param("service"), service, table, exposures);
+    if (!embeds) {
+        return embeds.error();
+    }
+    auto fields = read_embed_fields(request, table, relationships_of(service, table), *embeds);
     if (!fields) {
         return fields.error();
     }
@@ -423,7 +434,7 @@ awaitable<Result<void>> write_with_embeds(Engine& engine, const std::string& ser
     for (const Row& row : page.rows) {
         w.begin_object();
         for (size_t i = 0; i < page.printed; i++) {
-            w.key(table.columns[page.columns[i]].name);
+            w.key(page.names.empty() ? table.columns[page.columns[i]].name : page.names[i]);
             w.value(row[i]);
         }
         for (size_t e = 0; e < embeds.size(); e++) {

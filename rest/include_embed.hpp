@@ -27,6 +27,12 @@ struct Embed {
 Result<std::vector<Embed>> read_embeds(const HttpRequest& request, const federation::ServiceTables& service,
                                        const federation::TableInfo& table, const ExposureStore& exposures);
 
+/// The embeds of the relationships `names` of `table` (a _query body's "include"), every related
+/// column each; the same checks as read_embeds.
+Result<std::vector<Embed>> embeds_named(const std::vector<std::string_view>& names, const std::string& service_name,
+                                        const federation::ServiceTables& service, const federation::TableInfo& table,
+                                        const ExposureStore& exposures);
+
 /// The table columns the page's rows must carry for `embeds` (their local key columns).
 std::vector<int> embed_key_columns(const federation::TableInfo& table, const std::vector<Embed>& embeds);
 
@@ -55,11 +61,13 @@ class RowsCollector final : public federation::ResultSink {
 };
 
 /// The page's rows, as fetched: row[i] holds table column columns[i]; the first `printed` are
-/// the ones the caller asked for, the rest only carry keys.
+/// the ones the caller asked for, the rest only carry keys. columns[i] is -1 for a value that is
+/// not one of the table's columns (a joined table's, in _query).
 struct PageRows {
     std::vector<federation::Row> rows;
     std::vector<int> columns;
     size_t printed = 0;
+    std::vector<std::string> names; ///< the printed values' names; empty: the table's column names
 };
 
 /// Fetches each embed's related rows for the whole page (one plan per embed) and writes every

@@ -4,6 +4,7 @@
 #include "rest/expr_build.hpp"
 #include "rest/filter.hpp"
 
+#include <algorithm>
 #include <simdjson.h>
 
 namespace nectar::rest {
@@ -223,33 +224,103 @@ Result<PlanPtr> aggregate_plan(element spec, const Scope& scope, PlanPtr input) 
     return node;
 }
 
-/// Project of "select" (every column when absent).
-Result<PlanPtr> select_plan(element body, const Scope& scope, PlanPtr input) {
-    auto project = PlanNode::make(PlanNode::Kind::Project);
-    project->children = {std::move(input)};
+/// A body key holding names: ["a", "b"] or "a,b"; empty when absent.
+Result<std::vector<std::string>> name_list(element body, std::string_view key) {
+    std::vector<std::string> names;
+    auto field = body[key];
+    if (field.error() == simdjson::NO_SUCH_FIELD) {
+        return names;
+    }
+    std::string_view text;
+    simdjson::dom::array list;
+    if (field.get_string().get(text) == simdjson::SUCCESS) {
+        for (size_t start = 0; start <= text.size();) {
+            size_t comma = std::min(text.find(',', start), text.size());
+            names.emplace_back(text.substr(start, comma - start));
+            start = comma + 1;
+        }
+    } else if (field.get_array().get(list) == simdjson::SUCCESS) {
+        for (element e : list) {
+            if (e.get_string().get(text) != simdjson::SUCCESS) {
+                return shape_error("\"" + std::string(key) + "\" items must be strings");
+            }
+            names.emplace_back(text);
+        }
+    } else {
+        return shape_error("\"" + std::string(key) + "\" must be an array of names or \"a,b\"");
+    }
+    for (const std::string& n : names) {
+        if (n.empty()) {
+            return shape_error("\"" + std::string(key) + "\" has an empty name");
+        }
+    }
+    return names;
+}
+
+/// The scope columns "select" names (every column when absent), less those "exclude" names.
+Result<std::vector<int>> selected_columns(element body, const Scope& scope) {
+    std::vector<int> chosen;
     simdjson::dom::array names;
     auto select = body["select"];
     if (select.error() == simdjson::NO_SUCH_FIELD) {
         for (size_t i = 0; i < scope.columns.size(); i++) {
-            project->exprs.push_back(scope.ref(static_cast<int>(i)));
-            project->columns.push_back({scope.columns[i].name, scope.columns[i].type});
+            chosen.push_back(static_cast<int>(i));
         }
-        return project;
-    }
-    if (select.get_array().get(names) != simdjson::SUCCESS || names.size() == 0) {
-        return shape_error("\"select\" must be a non-empty array of column names");
-    }
-    for (element n : names) {
-        std::string_view name;
-        if (n.get_string().get(name) != simdjson::SUCCESS) {
+    } else {
+        if (select.get_array().get(names) != simdjson::SUCCESS || names.size() == 0) {
             return shape_error("\"select\" must be a non-empty array of column names");
         }
+        for (element n : names) {
+            std::string_view name;
+            if (n.get_string().get(name) != simdjson::SUCCESS) {
+                return shape_error("\"select\" must be a non-empty array of column names");
+            }
+            auto column = scope.find(name);
+            if (!column) {
+                return column.error();
+            }
+            chosen.push_back(*column);
+        }
+    }
+    auto excluded = name_list(body, "exclude");
+    if (!excluded) {
+        return excluded.error();
+    }
+    for (const std::string& name : *excluded) {
         auto column = scope.find(name);
         if (!column) {
             return column.error();
         }
-        project->exprs.push_back(scope.ref(*column));
-        project->columns.push_back({std::string(name), scope.columns[*column].type});
+        chosen.erase(std::remove(chosen.begin(), chosen.end(), *column), chosen.end());
+    }
+    if (chosen.empty()) {
+        return shape_error("\"exclude\" leaves no column to return");
+    }
+    return chosen;
+}
+
+/// Project of the selected columns, then (unprinted) the path table's key columns `embeds`
+/// need; fills q's table_columns, names and printed.
+Result<PlanPtr> select_plan(element body, const Scope& scope, PlanPtr input, const TableInfo& base, BodyQuery& q) {
+    auto chosen = selected_columns(body, scope);
+    if (!chosen) {
+        return chosen.error();
+    }
+    q.printed = chosen->size();
+    for (int c : embed_key_columns(base, q.embeds)) {
+        // The path table's columns come first in the scope: column c of the table is scope column c.
+        if (std::find(chosen->begin(), chosen->end(), c) == chosen->end()) {
+            chosen->push_back(c);
+        }
+    }
+    auto project = PlanNode::make(PlanNode::Kind::Project);
+    project->children = {std::move(input)};
+    for (int c : *chosen) {
+        project->exprs.push_back(scope.ref(c));
+        project->columns.push_back({scope.columns[c].name, scope.columns[c].type});
+        bool own = scope.owner[c] == 0;
+        q.table_columns.push_back(own ? c : -1);
+        q.names.push_back(scope.columns[c].name);
     }
     return project;
 }
@@ -295,6 +366,23 @@ Result<std::vector<SortKey>> sort_keys(element body, const std::vector<OutputCol
     return keys;
 }
 
+/// The body's keys _query does not know, quoted and comma-separated ("" when none).
+std::string unknown_keys(element body) {
+    static const std::vector<std::string_view> kKnown = {"select", "joins", "filter", "where",   "aggregate", "sort",
+                                                         "limit",  "page",  "offset", "include", "exclude"};
+    std::string unknown;
+    simdjson::dom::object object;
+    if (body.get_object().get(object) != simdjson::SUCCESS) {
+        return unknown;
+    }
+    for (auto [key, value] : object) {
+        if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
+            unknown += (unknown.empty() ? "\"" : ", \"") + std::string(key) + "\"";
+        }
+    }
+    return unknown;
+}
+
 /// limit, page, offset as JSON numbers, with the list endpoint's rules (page_window).
 Result<BodyQuery> paging(element body, int64_t default_limit, int64_t max_limit) {
     std::optional<int64_t> given[3];
@@ -333,9 +421,30 @@ Result<BodyQuery> plan_body_query(std::string_view body_text, const TableRef& ba
     if (!body.is_object()) {
         return shape_error("the body must be a JSON object");
     }
+    if (auto unknown = unknown_keys(body); !unknown.empty()) {
+        return shape_error("unknown key" + std::string(unknown.find(',') == std::string::npos ? " " : "s ") + unknown +
+                           " (known: select, joins, filter, where, aggregate, sort, limit, page, offset, include, "
+                           "exclude)");
+    }
     auto q = paging(body, default_limit, max_limit);
     if (!q) {
         return q.error();
+    }
+    auto included = name_list(body, "include");
+    if (!included) {
+        return included.error();
+    }
+    if (!included->empty()) {
+        if (body["aggregate"].error() != simdjson::NO_SUCH_FIELD) {
+            return shape_error("\"include\" does not apply with \"aggregate\" (an aggregate's rows are groups, "
+                               "not rows of \"" + base.table->name + "\")");
+        }
+        std::vector<std::string_view> names(included->begin(), included->end());
+        auto embeds = embeds_named(names, base.service, *base.catalog->service(base.service), *base.table, exposures);
+        if (!embeds) {
+            return embeds.error();
+        }
+        q->embeds = std::move(*embeds);
     }
     Scope scope;
     Result<PlanPtr> plan = scan(base.service, *base.table);
@@ -369,7 +478,10 @@ Result<BodyQuery> plan_body_query(std::string_view body_text, const TableRef& ba
     if (aggregated && body["select"].error() != simdjson::NO_SUCH_FIELD) {
         return shape_error("give \"select\" or \"aggregate\", not both (an aggregate's output is its groups and functions)");
     }
-    plan = aggregated ? aggregate_plan(aggregate, scope, *plan) : select_plan(body, scope, *plan);
+    if (aggregated && body["exclude"].error() != simdjson::NO_SUCH_FIELD) {
+        return shape_error("\"exclude\" does not apply with \"aggregate\" (name the groups and functions wanted)");
+    }
+    plan = aggregated ? aggregate_plan(aggregate, scope, *plan) : select_plan(body, scope, *plan, *base.table, *q);
     if (!plan) {
         return plan.error();
     }

@@ -7,12 +7,16 @@
 //               "on": {"users.id": "o.user_id"}}],
 //    "filter": {...}, "select": ["users.name", "o.total"],
 //    "aggregate": {"group": ["users.city"], "functions": {"n": {"$count": "*"}, "t": {"$sum": "o.total"}}},
-//    "sort": "t:desc,users.city" (or an array of such items), "limit": 50, "page": 1 | "offset": 0}
+//    "sort": "t:desc,users.city" (or an array of such items), "limit": 50, "page": 1 | "offset": 0,
+//    "include": ["orders", ...] | "orders,tags", "exclude": ["password", ...] | "a,b"}
 //
 // With joins, columns are named table.column (alias.column); without, by their own names.
-// `select` and `aggregate` exclude each other; `sort` names output columns.
+// `select` and `aggregate` exclude each other; `sort` names output columns. `include` embeds the
+// path table's relationships as the list's include= does (not with `aggregate`); `exclude`
+// drops output columns. Any other key is a 400 naming it.
 
 #include "rest/exposure_store.hpp"
+#include "rest/include_embed.hpp"
 #include "rest/table_query.hpp"
 
 namespace nectar::rest {
@@ -22,6 +26,13 @@ struct BodyQuery {
     int64_t limit = 50;
     int64_t offset = 0;
     int64_t page = 1;
+    /// With "include": the embeds, and what the plan's columns are: the path table's column
+    /// index of each (-1 for a joined table's), their names, and how many are printed (the rest
+    /// are key columns fetched only to stitch the embeds).
+    std::vector<Embed> embeds;
+    std::vector<int> table_columns;
+    std::vector<std::string> names;
+    size_t printed = 0;
 };
 
 /// `base` is the table the path names; joined tables must be exposed too. Errors name what is

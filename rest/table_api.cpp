@@ -81,6 +81,7 @@ struct Embedding {
     std::vector<int> columns;
     size_t printed = 0;
     std::vector<Embed> embeds;
+    std::vector<std::string> names; ///< printed names when not the table's (a _query's output names)
 };
 
 /// include= and fields=rel.col of a request on `ref`; `asked` are the table columns it prints.
@@ -179,7 +180,7 @@ awaitable<Result<void>> TableApi::write_page(const HttpRequest& request, PlanPtr
         if (!ran) {
             co_return ran;
         }
-        PageRows fetched{std::move(rows.rows), embedding->columns, embedding->printed};
+        PageRows fetched{std::move(rows.rows), embedding->columns, embedding->printed, embedding->names};
         auto written = co_await write_with_embeds(*request.engine, request.path_param("service"), *embedding->table,
                                                   fetched, embedding->embeds, w);
         if (!written) {
@@ -248,9 +249,10 @@ awaitable<HttpResponse> TableApi::query(const HttpRequest& request) const {
     if (!q) {
         co_return error_response(q.error());
     }
+    Embedding embedding{ref->table, q->table_columns, q->printed, std::move(q->embeds), std::move(q->names)};
     HttpResponse response;
     JsonWriter w(response.body, options_.json);
-    auto ran = co_await write_page(request, q->plan, q->limit, q->offset, q->page, w);
+    auto ran = co_await write_page(request, q->plan, q->limit, q->offset, q->page, w, &embedding);
     if (!ran) {
         co_return error_response(ran.error());
     }
@@ -378,16 +380,43 @@ awaitable<HttpResponse> TableApi::schema(const HttpRequest& request) const {
     co_return response;
 }
 
+/// The strings of the body's array `key`; none when absent.
+Result<std::vector<std::string>> string_array(simdjson::dom::element body, const char* key) {
+    std::vector<std::string> names;
+    auto field = body[key];
+    if (field.error() == simdjson::NO_SUCH_FIELD) {
+        return names;
+    }
+    simdjson::dom::array items;
+    if (field.get_array().get(items) != simdjson::SUCCESS) {
+        return Error::make("22023", std::string("\"") + key + "\" must be an array of names");
+    }
+    for (simdjson::dom::element item : items) {
+        std::string_view name;
+        if (item.get_string().get(name) != simdjson::SUCCESS) {
+            return Error::make("22023", std::string("every entry of \"") + key + "\" must be a string");
+        }
+        names.emplace_back(name);
+    }
+    return names;
+}
+
 awaitable<HttpResponse> TableApi::expose(const HttpRequest& request) const {
     const std::string& service = request.path_param("service");
     simdjson::dom::parser parser;
     simdjson::dom::element body;
-    if (parser.parse(request.body).get(body) != simdjson::SUCCESS) {
-        co_return HttpResponse::error(400, "22P02", "the body is not JSON: expected {\"tables\": [\"name\", ...]}");
+    const char* shape = "expected {\"tables\": [\"name\", ...], \"procedures\": [\"name\", ...]} (either may be "
+                        "left out; \"*\" in tables exposes every table and routine)";
+    if (parser.parse(request.body).get(body) != simdjson::SUCCESS || !body.is_object()) {
+        co_return HttpResponse::error(400, "22P02", std::string("the body is not a JSON object: ") + shape);
     }
-    simdjson::dom::array names;
-    if (body["tables"].get_array().get(names) != simdjson::SUCCESS) {
-        co_return HttpResponse::error(400, "22023", "expected {\"tables\": [\"name\", ...]} (\"*\" exposes every table)");
+    auto wanted = string_array(body, "tables");
+    auto routines = wanted ? string_array(body, "procedures") : wanted;
+    if (!routines) {
+        co_return error_response(routines.error());
+    }
+    if (body["tables"].error() == simdjson::NO_SUCH_FIELD && body["procedures"].error() == simdjson::NO_SUCH_FIELD) {
+        co_return HttpResponse::error(400, "22023", shape);
     }
     auto catalog = co_await request.engine->catalog();
     if (!catalog) {
@@ -397,23 +426,34 @@ awaitable<HttpResponse> TableApi::expose(const HttpRequest& request) const {
     if (tables == nullptr) {
         co_return HttpResponse::error(404, "3D000", "service \"" + service + "\" does not exist");
     }
-    std::vector<std::string> wanted;
-    for (simdjson::dom::element item : names) {
-        std::string_view name;
-        if (item.get_string().get(name) != simdjson::SUCCESS) {
-            co_return HttpResponse::error(400, "22023", "every entry of \"tables\" must be a string");
-        }
+    for (const std::string& name : *wanted) {
         bool known = name == "*" || std::any_of(tables->tables.begin(), tables->tables.end(),
                                                 [&](const TableInfo& t) { return t.name == name; });
         if (!known) {
-            co_return HttpResponse::error(404, "42P01", "table \"" + std::string(name) +
-                                                            "\" does not exist in service \"" + service + "\"");
+            co_return HttpResponse::error(404, "42P01", "table \"" + name + "\" does not exist in service \"" +
+                                                            service + "\"");
         }
-        wanted.emplace_back(name);
     }
-    auto stored = exposures_.expose(service, wanted);
-    if (!stored) {
-        co_return error_response(stored.error());
+    Connector* connector = request.engine->connector(service);
+    if (!routines->empty()) {
+        Result<std::vector<RoutineInfo>> known = std::vector<RoutineInfo>{};
+        if (connector != nullptr) {
+            known = co_await connector->discover_routines();
+        }
+        if (!known) {
+            co_return error_response(known.error());
+        }
+        for (const std::string& name : *routines) {
+            if (std::none_of(known->begin(), known->end(), [&](const RoutineInfo& r) { return r.name == name; })) {
+                co_return HttpResponse::error(404, "42883", "procedure or function \"" + name +
+                                                                "\" does not exist in service \"" + service + "\"");
+            }
+        }
+    }
+    auto stored = exposures_.expose(service, *wanted);
+    auto stored_routines = stored ? exposures_.expose_routines(service, *routines) : stored;
+    if (!stored_routines) {
+        co_return error_response(stored_routines.error());
     }
     HttpResponse response;
     JsonWriter w(response.body);
@@ -426,6 +466,14 @@ awaitable<HttpResponse> TableApi::expose(const HttpRequest& request) const {
         w.string(name);
     }
     w.end_array();
+    if (auto named = exposures_.exposed_routines(service); !named.empty()) {
+        w.key("procedures"); // routines exposed by name (with "*", every routine is callable)
+        w.begin_array();
+        for (const auto& name : named) {
+            w.string(name);
+        }
+        w.end_array();
+    }
     w.end_object();
     co_return response;
 }

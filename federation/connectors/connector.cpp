@@ -14,6 +14,12 @@ boost::asio::awaitable<Result<std::vector<RoutineInfo>>> Connector::discover_rou
     co_return std::vector<RoutineInfo>{};
 }
 
+boost::asio::awaitable<Result<RoutineResult>> Connector::call_routine(const RoutineInfo& routine,
+                                                                      std::vector<Value>) {
+    co_return Error::make("0A000", "service \"" + service() + "\" cannot call routine \"" + routine.name +
+                                       "\": its backend has no stored procedures or functions");
+}
+
 void mark_unique_columns(TableInfo& table) {
     for (const IndexInfo& index : table.indexes) {
         if (!index.unique || index.partial || index.columns.size() != 1) {

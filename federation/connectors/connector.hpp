@@ -85,6 +85,22 @@ struct RoutineInfo {
     std::string return_type; ///< "" for procedures
 };
 
+/// One result set of a routine call: its column names and rows (values typed from the
+/// backend's own description of the columns).
+struct RoutineResultSet {
+    std::vector<std::string> columns;
+    std::vector<Type> types;
+    std::vector<Row> rows;
+};
+
+/// What a routine call produced: its result sets in order (a function: one; a MariaDB procedure:
+/// one per SELECT it ran) and its OUT/INOUT arguments' final values.
+struct RoutineResult {
+    std::vector<RoutineResultSet> sets;
+    std::vector<std::string> out_names;
+    Row out_values;
+};
+
 /// Rows of one remote query, a batch at a time, converted to the types the caller asked for.
 class RowStream {
   public:
@@ -114,6 +130,13 @@ class Connector {
     /// The service's procedures and functions (apart from discover(), which stays fast);
     /// none by default (SQLite has none).
     virtual boost::asio::awaitable<Result<std::vector<RoutineInfo>>> discover_routines();
+
+    /// Calls `routine` (as discover_routines() listed it) with `arguments`: one value per IN and
+    /// INOUT argument, in declared order, each sent as dialect().literal() cast to the declared
+    /// type, never as text spliced in. Errors raised by the routine keep their SQLSTATE and
+    /// message. 0A000 by default (a backend without routines).
+    virtual boost::asio::awaitable<Result<RoutineResult>> call_routine(const RoutineInfo& routine,
+                                                                       std::vector<Value> arguments);
 
     /// Runs one SELECT written in dialect(); each row is converted to `types` (one per column,
     /// in order). Errors keep the backend's message; SQLSTATE 08xxx when the backend is unreachable.

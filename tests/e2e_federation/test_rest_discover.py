@@ -446,3 +446,78 @@ def test_including_an_unexposed_table_is_400_naming_it(env):
         assert "secrets" in error["message"] and "not exposed" in error["message"]
     # Nothing was changed by any of it.
     assert backends.rows("pg", "SELECT count(*) FROM books", "", "") == [["20"]]
+
+
+# --- include in POST _query -------------------------------------------------------------------
+
+def post_query(base, service, table, body):
+    return requests.post(f"{base}/{service}/_table/{table}/_query", json=body, timeout=30)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_query_include_embeds_relations_of_the_filtered_sorted_page(env, service):
+    base, _, _ = env
+    r = post_query(base, service, "books", {"filter": {"pages": {"$gte": 300}}, "select": ["title"],
+                                            "sort": "title:desc", "limit": 5, "include": ["author", "tags"]})
+    assert r.status_code == 200, r.text
+    chosen = sorted((b for b in BOOKS if b[4] >= 300), key=lambda b: b[3], reverse=True)[:5]
+    data = r.json()["data"]
+    for row in data:
+        assert row["author"].pop("created_at") is not None  # the default now(): present, not compared
+    want = []
+    for book in chosen:
+        tag_ids = sorted(t for b, t in BOOK_TAGS if b == book[0])
+        want.append({"title": book[3],  # id and author_id fetched to stitch, not printed
+                     "author": AUTHOR_BY_ID[book[1]] | {"country": "NZ"},
+                     "tags": [{"id": t, "label": TAG_BY_ID[t]["label"]} for t in tag_ids]})
+    assert data == want
+    assert r.json()["meta"]["count"] == 5 and r.json()["meta"]["more"] is True
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_query_include_with_joins_exclude_and_has_many(env, service):
+    base, _, _ = env
+    r = post_query(base, service, "authors", {
+        "joins": [{"table": "employees", "as": "e", "on": {"authors.id": "e.id"}}],
+        "select": ["authors.name", "e.name"], "sort": "authors.name", "include": "books_by_author_id"})
+    assert r.status_code == 200, r.text
+    want = [{"authors.name": a[2], "e.name": EMPLOYEES[a[0] - 1][1],
+             "books_by_author_id": [{"id": b[0], "author_id": b[1], "editor_id": b[2], "title": b[3], "pages": b[4]}
+                                    for b in BOOKS if b[1] == a[0]]}
+            for a in sorted(AUTHORS, key=lambda a: a[2])]
+    assert r.json()["data"] == want
+    r = post_query(base, service, "employees", {"exclude": ["manager_id"], "include": ["manager"], "sort": "id"})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"] == [{"id": i, "name": n, "manager": None if m is None else
+                                 {"id": m, "name": EMPLOYEES[m - 1][1], "manager_id": EMPLOYEES[m - 1][2]}}
+                                for i, n, m in EMPLOYEES]
+
+
+@pytest.mark.parametrize("body, sqlstate, words", [
+    ({"include": ["author"], "aggregate": {"functions": {"n": {"$count": "*"}}}}, "22023", ["include", "aggregate"]),
+    ({"include": ["publisher"]}, "22023", ["publisher", "author"]),
+    ({"include": [""]}, "22023", ["include", "empty"]),
+    ({"include": [1]}, "22023", ["include"]),
+    ({"include": {"author": True}}, "22023", ["include"]),
+    ({"exclude": ["nope"]}, "42703", ["nope"]),
+    ({"select": ["id"], "exclude": ["id"]}, "22023", ["exclude", "no column"]),
+    ({"fitler": {"id": 1}}, "22023", ['"fitler"', "unknown key"]),
+    ({"limit": 5, "groupBy": ["x"], "orderBy": "id"}, "22023", ['"groupBy"', '"orderBy"', "unknown keys"]),
+])
+def test_query_bad_include_and_unknown_keys_are_400_naming_them(env, body, sqlstate, words):
+    base, _, _ = env
+    for service in SERVICES:
+        r = post_query(base, service, "books", body)
+        assert r.status_code == 400, (service, r.text)
+        error = r.json()["error"]
+        assert error["sqlstate"] == sqlstate, (service, error)
+        for w in words:
+            assert w in error["message"], (service, w, error)
+
+
+def test_query_include_of_an_unexposed_table_is_refused(env):
+    base, _, _ = env
+    for service in SERVICES:
+        r = post_query(base, service, "authors", {"include": ["secrets"]})
+        assert r.status_code == 400, r.text
+        assert "secrets" in r.json()["error"]["message"] and "not exposed" in r.json()["error"]["message"]

@@ -270,6 +270,21 @@ asio::awaitable<void> MysqlConnection::free_result(MYSQL_RES* result) {
     }
 }
 
+asio::awaitable<Result<bool>> MysqlConnection::next_result() {
+    int ret = 0;
+    int status = mysql_next_result_start(&ret, mysql_);
+    while (status != 0) {
+        int ready = co_await wait(status);
+        status = mysql_next_result_cont(&ret, mysql_, ready);
+    }
+    if (ret > 0) {
+        Error e = mysql_error_of(mysql_);
+        broken = broken || e.sqlstate.rfind("08", 0) == 0;
+        co_return e;
+    }
+    co_return ret == 0;
+}
+
 asio::awaitable<Result<std::vector<MysqlConnection::TextRow>>>
 MysqlConnection::query_all(std::string_view sql) {
     auto sent = co_await real_query(sql);

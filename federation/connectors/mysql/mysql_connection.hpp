@@ -48,6 +48,9 @@ class MysqlConnection {
     asio::awaitable<MYSQL_ROW> fetch_row(MYSQL_RES* result);
     /// Frees a result whose rows have all been read (no I/O left) without blocking.
     asio::awaitable<void> free_result(MYSQL_RES* result);
+    /// Moves to the statement's next result (a CALL's next result set): true when there is one,
+    /// false at the end; an error raised there (a SIGNAL after a SELECT) is returned.
+    asio::awaitable<Result<bool>> next_result();
     /// Runs a statement and returns all its rows as text: for small metadata queries only.
     asio::awaitable<Result<std::vector<TextRow>>> query_all(std::string_view sql);
 

@@ -27,6 +27,11 @@ class MysqlConnector : public Connector {
     boost::asio::awaitable<Result<std::vector<TableInfo>>> discover() override;
     /// Stored procedures and functions of the URL's database, in one query.
     boost::asio::awaitable<Result<std::vector<RoutineInfo>>> discover_routines() override;
+    /// Functions as SELECT fn(args), procedures as CALL proc(args) with every result set it
+    /// produces (mysql_next_result) and OUT/INOUT arguments through session variables
+    /// (mysql_routine.cpp).
+    boost::asio::awaitable<Result<RoutineResult>> call_routine(const RoutineInfo& routine,
+                                                               std::vector<Value> arguments) override;
     boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query(std::string sql,
                                                                      std::vector<Type> types) override;
     /// INSERT/DELETE ... RETURNING need MariaDB 10.5+; UPDATE ... RETURNING does not exist (0A000).

@@ -244,6 +244,55 @@ asio::awaitable<Result<void>> for_each_catalog_row(PgPool& pool, std::shared_ptr
     }
 }
 
+/// The argument list of a call: IN/INOUT values cast to their declared types; a procedure's
+/// OUT arguments as NULL (CALL wants a placeholder for them, a function call none).
+std::string call_arguments(const Dialect& dialect, const RoutineInfo& routine, const std::vector<Value>& values) {
+    std::string sql;
+    size_t next = 0;
+    for (const RoutineArgument& argument : routine.arguments) {
+        bool out_only = argument.mode == "OUT";
+        if (out_only && !routine.procedure) {
+            continue;
+        }
+        sql += sql.empty() ? "" : ", ";
+        if (out_only) {
+            sql += "NULL";
+            continue;
+        }
+        const Value& value = next < values.size() ? values[next] : Value();
+        next++;
+        // The type name comes from the catalog (information_schema), never from the caller.
+        sql += "CAST(" + (value.is_null() ? std::string("NULL") : dialect.literal(value)) + " AS " + argument.type + ")";
+    }
+    return sql;
+}
+
+/// Reads a described statement to its end: its columns, and its rows typed from their OIDs.
+asio::awaitable<Result<RoutineResultSet>> read_described(PgStatement& statement) {
+    RoutineResultSet set;
+    PgFields fields;
+    for (;;) {
+        auto more = co_await statement.next_row(fields);
+        if (!more) {
+            co_return more.error();
+        }
+        if (set.columns.empty()) {
+            for (const auto& [name, oid] : statement.columns()) {
+                set.columns.push_back(name);
+                set.types.push_back(type_from_oid(oid));
+            }
+        }
+        if (!more.value()) {
+            co_return set;
+        }
+        auto row = convert_row(fields, set.types);
+        if (!row) {
+            co_return row.error();
+        }
+        set.rows.push_back(std::move(row.value()));
+    }
+}
+
 } // namespace
 
 PgConnector::PgConnector(PgPool& pool, std::string service)
@@ -298,6 +347,42 @@ asio::awaitable<Result<std::vector<RoutineInfo>>> PgConnector::discover_routines
         co_return read.error();
     }
     co_return routines;
+}
+
+asio::awaitable<Result<RoutineResult>> PgConnector::call_routine(const RoutineInfo& routine,
+                                                                 std::vector<Value> arguments) {
+    const Dialect& d = dialect();
+    std::string callee = d.quote_identifier(routine.schema) + "." + d.quote_identifier(routine.name);
+    std::string args = call_arguments(d, routine, arguments);
+    bool returns_nothing = !routine.procedure && routine.return_type == "void";
+    // FROM fn(...) AS fn: a set or composite result keeps its column names; a scalar is named fn.
+    std::string sql = routine.procedure ? "CALL " + callee + "(" + args + ")"
+                      : returns_nothing ? "SELECT " + callee + "(" + args + ")"
+                                        : "SELECT * FROM " + callee + "(" + args + ") AS " + d.quote_identifier(routine.name);
+    auto executor = co_await asio::this_coro::executor;
+    PgStatement statement(pool_, alive_, executor);
+    statement.describe_columns();
+    auto started = co_await statement.start(sql);
+    if (!started) {
+        co_return started.error();
+    }
+    auto set = co_await read_described(statement);
+    if (!set) {
+        co_return set.error();
+    }
+    RoutineResult result;
+    if (routine.procedure) {
+        // CALL's one row holds the OUT and INOUT arguments.
+        result.out_names = set->columns;
+        if (!set->rows.empty()) {
+            result.out_values = std::move(set->rows.front());
+        }
+    } else if (!returns_nothing) {
+        result.sets.push_back(std::move(*set));
+    } else {
+        result.sets.emplace_back(); // a void function: no rows
+    }
+    co_return result;
 }
 
 asio::awaitable<Result<std::unique_ptr<RowStream>>> PgConnector::query(std::string sql,

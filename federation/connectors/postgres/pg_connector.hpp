@@ -29,6 +29,10 @@ class PgConnector : public Connector {
     boost::asio::awaitable<Result<std::vector<TableInfo>>> discover() override;
     /// Functions and procedures of the same schemas, in one information_schema query.
     boost::asio::awaitable<Result<std::vector<RoutineInfo>>> discover_routines() override;
+    /// Functions as SELECT * FROM fn(args) AS fn, procedures as CALL proc(args) (its one row
+    /// holds the OUT/INOUT values); columns from the statement's RowDescription.
+    boost::asio::awaitable<Result<RoutineResult>> call_routine(const RoutineInfo& routine,
+                                                               std::vector<Value> arguments) override;
     /// Rows are read from the server as the stream is asked for them. A stream dropped before
     /// its end cancels the statement and drains the connection in the background.
     boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query(std::string sql,

@@ -110,6 +110,26 @@ bool parse_data_row(std::string_view body, PgFields& fields) {
     return reader.at_end();
 }
 
+/// A RowDescription's column names and type OIDs.
+bool parse_row_description(std::string_view body, std::vector<std::pair<std::string, uint32_t>>& columns) {
+    protocol::MessageReader reader(body);
+    int16_t count = 0;
+    if (!reader.int16(count) || count < 0) {
+        return false;
+    }
+    columns.clear();
+    for (int16_t i = 0; i < count; ++i) {
+        std::string_view name;
+        uint32_t type_oid = 0;
+        // name, table OID (4), column number (2), type OID, type size (2), modifier (4), format (2)
+        if (!reader.cstring(name) || !reader.skip(6) || !reader.uint32(type_oid) || !reader.skip(8)) {
+            return false;
+        }
+        columns.emplace_back(std::string(name), type_oid);
+    }
+    return reader.at_end();
+}
+
 /// The row count at the end of a CommandComplete tag ("INSERT 0 5", "UPDATE 3"); 0 if none.
 int64_t rows_from_tag(std::string_view tag) {
     size_t space = tag.rfind(' ');
@@ -238,6 +258,9 @@ asio::awaitable<Result<void>> PgStatement::start(std::string_view sql) {
     protocol::write_parse(out, "", sql, {});
     // No parameters, no parameter formats, no result formats (all text).
     protocol::write_bind(out, "", "", std::string_view("\0\0\0\0\0\0", 6));
+    if (describe_) {
+        protocol::write_describe(out, 'P', "");
+    }
     protocol::write_execute(out, "", 0);
     protocol::write_sync(out);
     // Our Parse replaces whatever unnamed statement a proxy session left there.
@@ -334,10 +357,15 @@ asio::awaitable<Result<PgStatement::Step>> PgStatement::step(PgFields& fields) {
     case be::kReadyForQuery:
         finish(body);
         co_return Step::finished;
+    case be::kRowDescription:
+        if (describe_ && !parse_row_description(body, columns_)) {
+            drop();
+            co_return protocol::malformed("RowDescription", "field descriptions do not match the message length");
+        }
+        break;
     case be::kParseComplete:
     case be::kEmptyQueryResponse:
     case be::kNoData:
-    case be::kRowDescription:
     case be::kNoticeResponse:
     case be::kNotificationResponse:
         break;

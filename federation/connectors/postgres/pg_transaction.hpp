@@ -60,6 +60,11 @@ class PgStatement {
     asio::awaitable<Result<bool>> next_row(PgFields& fields);
     /// The CommandComplete tag, once next_row() has returned false.
     const std::string& tag() const { return tag_; }
+    /// Asks (before start()) for the result's RowDescription: columns() then holds it once the
+    /// first next_row() has returned (a routine call's columns are not known beforehand).
+    void describe_columns() { describe_ = true; }
+    /// The result's columns (name, type OID); empty for a statement without rows.
+    const std::vector<std::pair<std::string, uint32_t>>& columns() const { return columns_; }
 
   private:
     enum class Step { other, bound, row, finished };
@@ -92,6 +97,8 @@ class PgStatement {
     std::string tag_;
     bool pinned_ = false;
     bool finished_ = false; ///< ReadyForQuery seen on a pinned connection
+    bool describe_ = false;
+    std::vector<std::pair<std::string, uint32_t>> columns_;
 };
 
 /// Runs an INSERT/UPDATE/DELETE (or any statement) to its end: the row count and RETURNING rows.
