@@ -3,6 +3,7 @@
 // signals (SIGTERM/SIGINT drain, SIGHUP reload).
 
 #include "proxy/proxy_context.hpp"
+#include "realtime/realtime_service.hpp"
 #include "rest/auth.hpp"
 #include "rest/exposure_store.hpp"
 #include "rest/http_server.hpp"
@@ -38,6 +39,8 @@ class Server {
     void setup_workers();
     /// Routes and shared state of the HTTP face; false (logged) when the catalog store cannot open.
     bool setup_http();
+    /// The hub, captures and GET /api/v2/realtime (part of setup_http).
+    void setup_realtime();
     /// A listening acceptor on the first worker, or null (logged) when the address cannot be bound.
     std::shared_ptr<asio::ip::tcp::acceptor> listen(const Endpoint& where, std::string_view what);
     /// Accepts until the acceptor closes; each connection starts on the next worker (round robin).
@@ -54,6 +57,7 @@ class Server {
     rest::HttpRouter http_router_;
     std::unique_ptr<rest::ExposureStore> exposures_;
     std::unique_ptr<rest::Authenticator> http_auth_;
+    std::unique_ptr<realtime::RealtimeService> realtime_;
     rest::HttpStats http_stats_;
     rest::HttpContext http_context_;
     std::vector<std::thread> threads_;
