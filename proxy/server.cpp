@@ -234,6 +234,7 @@ bool Server::setup_http() {
     sources.worker_threads = static_cast<int>(workers_.size());
     sources.services = config.services.size();
     rest::add_observability_routes(http_router_, std::move(sources));
+    setup_realtime();
     http_context_.router = &http_router_;
     http_context_.tls = shared_.tls.get(); // with --tls-cert the HTTP face is HTTPS only
     http_context_.draining = &shared_.draining;
@@ -266,6 +267,24 @@ bool Server::setup_services_registry() {
     runtime_services_->start_stored(service_store_->list());
     rest::add_services_routes(http_router_, *service_store_, *runtime_services_, *exposures_);
     return true;
+}
+
+void Server::setup_realtime() {
+    const Config& config = shared_.config;
+    realtime::RealtimeSetup setup;
+    for (auto& worker : workers_) {
+        setup.workers.push_back({worker->io.get_executor(), worker->engine.get()});
+    }
+    for (const ServiceConfig& service : config.services) {
+        if (service.url.scheme == "postgresql") {
+            setup.pg_services.emplace(service.name, pg_target_from_url(service.url));
+        }
+    }
+    setup.data_dir = config.data_dir;
+    realtime_ = std::make_unique<realtime::RealtimeService>(std::move(setup), *exposures_);
+    realtime::add_realtime_route(http_router_);
+    http_context_.websocket = &realtime_->endpoint();
+    realtime_->start();
 }
 
 int Server::run() {
@@ -356,6 +375,7 @@ void Server::drain() {
         spdlog::warn("{} session(s) still busy after {} s: closing them", shared_.sessions.load(),
                      kDrainTimeout.count());
     }
+    realtime_->stop();
     for (auto& worker : workers_) {
         asio::post(worker->io, [&worker] { worker->router.stop(); });
     }

@@ -4,6 +4,7 @@
 
 #include "proxy/proxy_context.hpp"
 #include "proxy/service_registry.hpp"
+#include "realtime/realtime_service.hpp"
 #include "rest/auth.hpp"
 #include "rest/exposure_store.hpp"
 #include "rest/http_server.hpp"
@@ -44,6 +45,8 @@ class Server {
     /// The catalog store's secret key, the registered services (started on every worker) and
     /// /api/v2/services; false (logged) when the key or the store cannot be used.
     bool setup_services_registry();
+    /// The hub, captures and GET /api/v2/realtime (part of setup_http).
+    void setup_realtime();
     /// A listening acceptor on the first worker, or null (logged) when the address cannot be bound.
     std::shared_ptr<asio::ip::tcp::acceptor> listen(const Endpoint& where, std::string_view what);
     /// Accepts until the acceptor closes; each connection starts on the next worker (round robin).
@@ -63,6 +66,7 @@ class Server {
     std::unique_ptr<rest::RateLimiter> http_rate_limiter_;
     std::unique_ptr<rest::ServiceStore> service_store_;
     std::unique_ptr<RuntimeServices> runtime_services_;
+    std::unique_ptr<realtime::RealtimeService> realtime_;
     rest::HttpStats http_stats_;
     rest::HttpContext http_context_;
     std::vector<std::thread> threads_;

@@ -16,6 +16,8 @@
 
 namespace nectar::rest {
 
+class WebSocketEndpoint;
+
 struct HttpLimits {
     size_t header_bytes = 16 * 1024;      ///< request line and headers; past it: 431
     size_t body_bytes = 1024 * 1024;      ///< request body; past it: 413
@@ -39,6 +41,7 @@ struct HttpContext {
     boost::asio::ssl::context* tls = nullptr; ///< set: the listener speaks HTTPS only
     const std::atomic<bool>* draining = nullptr; ///< set: finish the request, then close
     HttpStats* stats = nullptr;
+    WebSocketEndpoint* websocket = nullptr; ///< set: a route answering 101 hands the connection to it
 };
 
 /// Serves one accepted connection until the client closes it, a limit or timeout ends it, or

@@ -3,12 +3,14 @@
 // TLS (a template over the stream); Beast is included here and nowhere else.
 
 #include "rest/http_server.hpp"
+#include "rest/websocket_endpoint.hpp"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <cctype>
 
 namespace nectar::rest {
@@ -140,6 +142,15 @@ asio::awaitable<void> serve_requests(Stream& stream, const HttpContext& context,
                 HttpRequest request = to_request(in, target->path, std::move(target->query), peer);
                 request.engine = engine;
                 response = co_await context.router->route(request);
+                // A route accepted a WebSocket upgrade: the connection is the endpoint's from now on.
+                if (response.status == 101 && context.websocket != nullptr && beast::websocket::is_upgrade(in)) {
+                    count(context, response.status);
+                    co_await context.websocket->serve(stream, parser.release(), std::move(request));
+                    co_return;
+                }
+                if (response.status == 101) {
+                    response = HttpResponse::error(400, "08P01", "malformed WebSocket upgrade request");
+                }
             }
         }
         count(context, response.status);

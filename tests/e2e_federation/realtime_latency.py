@@ -1,0 +1,108 @@
+"""Rough commit→frame latency of realtime (not a benchmark, not a test: run it by hand).
+
+    /usr/bin/python3 tests/e2e_federation/realtime_latency.py [events_per_second] [seconds]
+
+Starts a throwaway PostgreSQL (wal_level=logical) and Nectar, subscribes over WebSocket, inserts
+rows at the given rate from another thread, and prints percentiles of frame arrival minus the
+commit timestamp PostgreSQL records (same machine, same clock), for native capture; then the
+same for polling mode (200 ms interval), measured from the INSERT's return."""
+
+import asyncio
+import datetime
+import pathlib
+import sys
+import threading
+import time
+
+import psycopg2
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import harness  # noqa: E402
+from realtime_client import Realtime  # noqa: E402
+
+
+def percentiles(values):
+    values = sorted(values)
+    pick = lambda p: values[min(len(values) - 1, int(p * len(values)))]  # noqa: E731
+    return f"n={len(values)} p50={pick(0.5):.2f} ms p95={pick(0.95):.2f} ms p99={pick(0.99):.2f} ms max={values[-1]:.2f} ms"
+
+
+def writer(pg, rate, seconds, first_id, sent):
+    conn = psycopg2.connect(host="127.0.0.1", port=pg.port, user=harness.APP_USER, password=harness.APP_PASSWORD,
+                            dbname=harness.APP_DB)
+    conn.autocommit = True
+    cur = conn.cursor()
+    # The harness runs PostgreSQL with synchronous_commit=off: WAL then reaches walsenders only
+    # at the WAL writer's next round (200 ms). Production commits are synchronous.
+    cur.execute("SET synchronous_commit = on")
+    start = time.monotonic()
+    for i in range(int(rate * seconds)):
+        target = start + i / rate
+        delay = target - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        cur.execute("INSERT INTO t (id, v) VALUES (%s, 'x')", (first_id + i,))
+        sent[first_id + i] = time.time()
+    conn.close()
+
+
+async def measure(nectar, pg, mode, rate, seconds, first_id):
+    rt = await Realtime.connect(nectar.http_port)
+    frame = {"id": "m", "service": "pg", "table": "t", "mode": mode}
+    if mode == "poll":
+        frame["pollInterval"] = 200
+    await rt.subscribe(**frame)
+    await asyncio.sleep(1.5)  # the capture is live
+    sent = {}
+    thread = threading.Thread(target=writer, args=(pg, rate, seconds, first_id, sent))
+    thread.start()
+    latencies = []
+    expected = int(rate * seconds)
+    while len(latencies) < expected:
+        got = await rt.recv(30)
+        now = time.time()
+        if got["type"] != "change":
+            continue
+        if mode == "trigger":
+            commit = datetime.datetime.fromisoformat(got["commitTime"]).timestamp()
+        else:
+            while got["new"]["id"] not in sent:
+                await asyncio.sleep(0.001)
+            commit = sent[got["new"]["id"]]
+        latencies.append((now - commit) * 1000)
+    thread.join()
+    await rt.close()
+    return latencies
+
+
+def main():
+    rate = float(sys.argv[1]) if len(sys.argv) > 1 else 200
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5
+    pg = harness.PgServer(name="rt-latency")
+    nectar = None
+    try:
+        pg.start_fresh()
+        with open(pg.data / "postgresql.conf", "a") as f:
+            f.write("wal_level = logical\n")
+        pg.restart()
+        pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN REPLICATION PASSWORD '{harness.APP_PASSWORD}';"
+                      f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};")
+        pg.psql_admin(f"SET ROLE {harness.APP_USER}; CREATE TABLE t (id int PRIMARY KEY, v text);", db=harness.APP_DB)
+        nectar = harness.Nectar(harness.DEFAULT_NECTAR_BIN, ["--service", f"pg={pg.service_url()}"], name="rt-latency")
+        nectar.start()
+        import requests
+        requests.post(f"http://127.0.0.1:{nectar.http_port}/api/v2/pg/_expose", json={"tables": ["t"]}, timeout=30)
+        native = asyncio.run(measure(nectar, pg, "trigger", rate, seconds, 1))
+        print(f"native (logical replication), {rate:g} inserts/s, commit→frame: {percentiles(native)}")
+        poll = asyncio.run(measure(nectar, pg, "poll", rate, seconds, 1_000_000))
+        print(f"polling every 200 ms, {rate:g} inserts/s, insert→frame: {percentiles(poll)}")
+    finally:
+        if nectar is not None:
+            nectar.stop()
+            nectar.cleanup()
+        pg.cleanup()
+
+
+if __name__ == "__main__":
+    main()
