@@ -1,12 +1,15 @@
 #include "rest/etag.hpp"
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 namespace nectar::rest {
 
 std::string etag_of(std::string_view body) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+    // Fetched once: OpenSSL 3's SHA256() looks the algorithm up again on every call.
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(body.data(), body.size(), digest, &length, sha256, nullptr);
     static constexpr char hex[] = "0123456789abcdef";
     std::string tag = "\"";
     for (int i = 0; i < 16; ++i) { // 128 bits are plenty to tell versions of one resource apart
