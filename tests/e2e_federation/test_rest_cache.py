@@ -12,7 +12,6 @@ import pathlib
 import re
 import sqlite3
 import sys
-import tempfile
 import time
 
 import psycopg2
@@ -21,7 +20,7 @@ import requests
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
-from mariadb_server import MariaServer  # noqa: E402
+from rest_env import three_services  # noqa: E402
 
 NECTAR_BIN = pathlib.Path(os.environ.get("NECTAR_BIN", harness.DEFAULT_NECTAR_BIN))
 SERVICES = ["pg", "my", "lite"]
@@ -73,46 +72,15 @@ class Backends:
 
 @pytest.fixture(scope="module")
 def env():
-    if not NECTAR_BIN.exists():
-        pytest.skip(f"nectar binary not found at {NECTAR_BIN}")
-    cleanup = []
-    try:
-        pg = harness.PgServer(name="cache-pg")
-        cleanup.append(pg.cleanup)
-        pg.start_fresh()
-        pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN PASSWORD '{harness.APP_PASSWORD}';"
-                      f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};")
-        pg.psql_admin(f"SET ROLE {harness.APP_USER}; {DDL['pg']};", db=harness.APP_DB)
-        maria = MariaServer()
-        maria.start()
-        cleanup.append(maria.stop)
-        maria.execute(DDL["my"])
-        tmp = tempfile.TemporaryDirectory(prefix="nectar-cache-lite-", dir="/tmp")
-        cleanup.append(tmp.cleanup)
-        lite_path = pathlib.Path(tmp.name) / "lite.db"
-        with sqlite3.connect(lite_path) as conn:
-            conn.execute(DDL["lite"])
-        os.chmod(tmp.name, 0o777)
-        args = ["--service", f"pg={pg.service_url()}", "--service", f"my={maria.url}",
-                "--service", f"lite=sqlite://{lite_path}", "--default-service", "pg",
-                "--api-key", f"{KEY_ONE}:reader,auditor", "--api-key", f"{KEY_TWO}:reader"]
-        nectar = harness.Nectar(NECTAR_BIN, args, name="cache-nectar")
-        nectar.start()
-        cleanup.append(nectar.cleanup)
-        backends = Backends(pg, maria, str(lite_path))
-        base = f"http://127.0.0.1:{nectar.http_port}/api/v2"
+    keys = ["--api-key", f"{KEY_ONE}:reader,auditor", "--api-key", f"{KEY_TWO}:reader"]
+    with three_services("cache", pg_sql=DDL["pg"], maria_sql=DDL["my"], lite_sql=DDL["lite"], nectar_args=keys) as e:
+        backends = Backends(e.pg, e.maria, str(e.lite_path))
         for service in SERVICES:
             backends.reset(service)
-            r = requests.post(f"{base}/{service}/_expose", json={"tables": ["items"]},
+            r = requests.post(f"{e.base}/{service}/_expose", json={"tables": ["items"]},
                               headers={"X-API-Key": KEY_ONE}, timeout=30)
             assert r.status_code == 200, r.text
-        yield nectar, backends, base
-        code = nectar.stop()
-        assert code == 0, nectar.stderr_tail()
-        assert not nectar.sanitizer_reports()
-    finally:
-        for step in reversed(cleanup):
-            step()
+        yield e.nectar, backends, e.base
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pathlib
 import re
 import sqlite3
 import sys
-import tempfile
 import time
 
 import pytest
@@ -19,7 +18,7 @@ import requests
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
-from mariadb_server import MariaServer  # noqa: E402
+from rest_env import three_services  # noqa: E402
 
 NECTAR_BIN = pathlib.Path(os.environ.get("NECTAR_BIN", harness.DEFAULT_NECTAR_BIN))
 SERVICES = ["pg", "my", "lite"]
@@ -122,43 +121,13 @@ class Backends:
 
 @pytest.fixture(scope="module")
 def env():
-    if not NECTAR_BIN.exists():
-        pytest.skip(f"nectar binary not found at {NECTAR_BIN}")
-    cleanup = []
-    try:
-        pg = harness.PgServer(name="rest-discover-pg")
-        cleanup.append(pg.cleanup)
-        pg.start_fresh()
-        pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN PASSWORD '{harness.APP_PASSWORD}';"
-                      f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};"
-                      f"ALTER ROLE {harness.APP_USER} SET log_statement = 'all';")
-        pg.psql_admin(f"SET ROLE {harness.APP_USER}; {PG_DDL}; {insert_sql()}", db=harness.APP_DB)
-        maria = MariaServer()
-        maria.start()
-        cleanup.append(maria.stop)
-        maria.execute(MY_DDL + insert_sql())
-        tmp = tempfile.TemporaryDirectory(prefix="nectar-rest-discover-", dir="/tmp")
-        cleanup.append(tmp.cleanup)
-        lite_path = pathlib.Path(tmp.name) / "lite.db"
-        with sqlite3.connect(lite_path) as conn:
-            conn.executescript(LITE_DDL + insert_sql())
-        os.chmod(tmp.name, 0o777)
-        args = ["--service", f"pg={pg.service_url()}", "--service", f"my={maria.url}",
-                "--service", f"lite=sqlite://{lite_path}", "--default-service", "pg"]
-        nectar = harness.Nectar(NECTAR_BIN, args, name="rest-discover-nectar")
-        nectar.start()
-        cleanup.append(nectar.cleanup)
-        base = f"http://127.0.0.1:{nectar.http_port}/api/v2"
+    with three_services("rest-discover", pg_admin_sql=f"ALTER ROLE {harness.APP_USER} SET log_statement = 'all';",
+                        pg_sql=f"{PG_DDL}; {insert_sql()}", maria_sql=MY_DDL + insert_sql(),
+                        lite_sql=LITE_DDL + insert_sql()) as e:
         for service in SERVICES:
-            r = requests.post(f"{base}/{service}/_expose", json={"tables": EXPOSED}, timeout=30)
+            r = requests.post(f"{e.base}/{service}/_expose", json={"tables": EXPOSED}, timeout=30)
             assert r.status_code == 200, r.text
-        yield base, Backends(pg, maria, lite_path), pg
-        code = nectar.stop()
-        assert code == 0, nectar.stderr_tail()
-        assert not nectar.sanitizer_reports()
-    finally:
-        for step in reversed(cleanup):
-            step()
+        yield e.base, Backends(e.pg, e.maria, e.lite_path), e.pg
 
 
 def get(url, **params):

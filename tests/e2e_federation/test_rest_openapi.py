@@ -10,7 +10,6 @@ import os
 import pathlib
 import sqlite3
 import sys
-import tempfile
 
 import psycopg2
 import pytest
@@ -19,7 +18,7 @@ import requests
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
 import openapi_check  # noqa: E402
-from mariadb_server import MariaServer  # noqa: E402
+from rest_env import three_services  # noqa: E402
 
 NECTAR_BIN = pathlib.Path(os.environ.get("NECTAR_BIN", harness.DEFAULT_NECTAR_BIN))
 
@@ -72,42 +71,11 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def env():
-    if not NECTAR_BIN.exists():
-        pytest.skip(f"nectar binary not found at {NECTAR_BIN}")
-    cleanup = []
-    try:
-        pg = harness.PgServer(name="openapi-pg")
-        cleanup.append(pg.cleanup)
-        pg.start_fresh()
-        pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN PASSWORD '{harness.APP_PASSWORD}';"
-                      f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};")
-        pg.psql_admin(f"SET ROLE {harness.APP_USER}; {PG_DDL}", db=harness.APP_DB)
-        maria = MariaServer()
-        maria.start()
-        cleanup.append(maria.stop)
-        maria.execute(MY_DDL)
-        tmp = tempfile.TemporaryDirectory(prefix="nectar-openapi-lite-", dir="/tmp")
-        cleanup.append(tmp.cleanup)
-        lite_path = pathlib.Path(tmp.name) / "lite.db"
-        with sqlite3.connect(lite_path) as conn:
-            conn.executescript(LITE_DDL)
-        os.chmod(tmp.name, 0o777)
-        args = ["--service", f"pg={pg.service_url()}", "--service", f"my={maria.url}",
-                "--service", f"lite=sqlite://{lite_path}", "--default-service", "pg"]
-        nectar = harness.Nectar(NECTAR_BIN, args, name="openapi-nectar")
-        nectar.start()
-        cleanup.append(nectar.cleanup)
-        base = f"http://127.0.0.1:{nectar.http_port}/api/v2"
+    with three_services("openapi", pg_sql=PG_DDL, maria_sql=MY_DDL, lite_sql=LITE_DDL) as e:
         for service in EXPECTED:
-            r = requests.post(f"{base}/{service}/_expose", json={"tables": ["typed"]}, timeout=30)
+            r = requests.post(f"{e.base}/{service}/_expose", json={"tables": ["typed"]}, timeout=30)
             assert r.status_code == 200, r.text
-        yield {"base": base, "pg": pg, "maria": maria, "lite": lite_path}
-        code = nectar.stop()
-        assert code == 0, nectar.stderr_tail()
-        assert not nectar.sanitizer_reports()
-    finally:
-        for step in reversed(cleanup):
-            step()
+        yield {"base": e.base, "pg": e.pg, "maria": e.maria, "lite": e.lite_path}
 
 
 def document(env):

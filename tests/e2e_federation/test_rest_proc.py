@@ -7,9 +7,7 @@ injection attempts in names and values) answered 4xx with the data untouched."""
 
 import os
 import pathlib
-import sqlite3
 import sys
-import tempfile
 from decimal import Decimal
 
 import pytest
@@ -17,7 +15,7 @@ import requests
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
-from mariadb_server import MariaServer  # noqa: E402
+from rest_env import three_services  # noqa: E402
 
 NECTAR_BIN = pathlib.Path(os.environ.get("NECTAR_BIN", harness.DEFAULT_NECTAR_BIN))
 
@@ -79,39 +77,9 @@ def accounts_sql():
 
 @pytest.fixture(scope="module")
 def env():
-    if not NECTAR_BIN.exists():
-        pytest.skip(f"nectar binary not found at {NECTAR_BIN}")
-    cleanup = []
-    try:
-        pg = harness.PgServer(name="rest-proc-pg")
-        cleanup.append(pg.cleanup)
-        pg.start_fresh()
-        pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN PASSWORD '{harness.APP_PASSWORD}';"
-                      f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};")
-        pg.psql_admin(f"SET ROLE {harness.APP_USER}; {PG_DDL}; {accounts_sql()};", db=harness.APP_DB)
-        maria = MariaServer()
-        maria.start()
-        cleanup.append(maria.stop)
-        maria.execute(f"{MY_DDL} {accounts_sql()};")
-        tmp = tempfile.TemporaryDirectory(prefix="nectar-rest-proc-", dir="/tmp")
-        cleanup.append(tmp.cleanup)
-        lite_path = pathlib.Path(tmp.name) / "lite.db"
-        with sqlite3.connect(lite_path) as conn:
-            conn.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT)")
-        os.chmod(tmp.name, 0o777)
-        args = ["--service", f"pg={pg.service_url()}", "--service", f"my={maria.url}",
-                "--service", f"lite=sqlite://{lite_path}", "--default-service", "pg"]
-        nectar = harness.Nectar(NECTAR_BIN, args, name="rest-proc-nectar")
-        nectar.start()
-        cleanup.append(nectar.cleanup)
-        base = f"http://127.0.0.1:{nectar.http_port}/api/v2"
-        yield base, pg, maria
-        code = nectar.stop()
-        assert code == 0, nectar.stderr_tail()
-        assert not nectar.sanitizer_reports()
-    finally:
-        for step in reversed(cleanup):
-            step()
+    with three_services("rest-proc", pg_sql=f"{PG_DDL}; {accounts_sql()}", maria_sql=f"{MY_DDL} {accounts_sql()};",
+                        lite_sql="CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT)") as e:
+        yield e.base, e.pg, e.maria
 
 
 @pytest.fixture(scope="module")

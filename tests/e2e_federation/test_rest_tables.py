@@ -7,19 +7,16 @@ import datetime
 import json
 import os
 import pathlib
-import sqlite3
 import sys
-import tempfile
 import urllib.parse
 from decimal import Decimal
 
-import psycopg2
 import pytest
 import requests
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
-from mariadb_server import MariaServer  # noqa: E402
+from rest_env import three_services  # noqa: E402
 
 NECTAR_BIN = pathlib.Path(os.environ.get("NECTAR_BIN", harness.DEFAULT_NECTAR_BIN))
 SERVICES = ["pg", "my", "lite"]
@@ -67,44 +64,20 @@ def insert_sql():
     return f"INSERT INTO users VALUES {values}"
 
 
+def _fill_lite(conn):
+    conn.execute(LITE_DDL)
+    conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
+                     [(r[0], r[1], r[2], r[3], r[4].isoformat(sep=" "), None if r[5] is None else float(r[5]))
+                      for r in user_rows()])
+
+
 @pytest.fixture(scope="module")
 def env():
-    if not NECTAR_BIN.exists():
-        pytest.skip(f"nectar binary not found at {NECTAR_BIN}")
-    cleanup = []
-    try:
-        pg = harness.PgServer(name="rest-pg")
-        cleanup.append(pg.cleanup)
-        pg.start_fresh()
-        pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN PASSWORD '{harness.APP_PASSWORD}';"
-                      f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};")
-        pg.psql_admin(f"SET ROLE {harness.APP_USER}; {PG_DDL}; {insert_sql()};", db=harness.APP_DB)
-        maria = MariaServer()
-        maria.start()
-        cleanup.append(maria.stop)
-        orders = ", ".join(f"({i}, {u}, {t})" for i, u, t in order_rows())
-        maria.execute(f"{MY_DDL} {insert_sql()}; INSERT INTO orders VALUES {orders};")
-        tmp = tempfile.TemporaryDirectory(prefix="nectar-rest-lite-", dir="/tmp")
-        cleanup.append(tmp.cleanup)
-        lite_path = pathlib.Path(tmp.name) / "lite.db"
-        with sqlite3.connect(lite_path) as conn:
-            conn.execute(LITE_DDL)
-            conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
-                             [(r[0], r[1], r[2], r[3], r[4].isoformat(sep=" "), None if r[5] is None else float(r[5]))
-                              for r in user_rows()])
-        os.chmod(tmp.name, 0o777)
-        args = ["--service", f"pg={pg.service_url()}", "--service", f"my={maria.url}",
-                "--service", f"lite=sqlite://{lite_path}", "--default-service", "pg"]
-        nectar = harness.Nectar(NECTAR_BIN, args, name="rest-nectar")
-        nectar.start()
-        cleanup.append(nectar.cleanup)
-        yield nectar, pg, args
-        code = nectar.stop()
-        assert code == 0, nectar.stderr_tail()
-        assert not nectar.sanitizer_reports()
-    finally:
-        for step in reversed(cleanup):
-            step()
+    orders = ", ".join(f"({i}, {u}, {t})" for i, u, t in order_rows())
+    with three_services("rest", pg_sql=f"{PG_DDL}; {insert_sql()}",
+                        maria_sql=f"{MY_DDL} {insert_sql()}; INSERT INTO orders VALUES {orders};",
+                        lite_sql=_fill_lite) as e:
+        yield e.nectar, e.pg, e.args
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import os
 import pathlib
 import sqlite3
 import sys
-import tempfile
 import urllib.parse
 
 import psycopg2
@@ -18,7 +17,7 @@ import requests
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
-from mariadb_server import MariaServer  # noqa: E402
+from rest_env import three_services  # noqa: E402
 
 NECTAR_BIN = pathlib.Path(os.environ.get("NECTAR_BIN", harness.DEFAULT_NECTAR_BIN))
 SERVICES = ["pg", "my", "lite"]
@@ -72,40 +71,8 @@ class Backends:
 
 @pytest.fixture(scope="module")
 def env():
-    if not NECTAR_BIN.exists():
-        pytest.skip(f"nectar binary not found at {NECTAR_BIN}")
-    cleanup = []
-    try:
-        pg = harness.PgServer(name="rest-writes-pg")
-        cleanup.append(pg.cleanup)
-        pg.start_fresh()
-        pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN PASSWORD '{harness.APP_PASSWORD}';"
-                      f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};")
-        pg.psql_admin(f"SET ROLE {harness.APP_USER}; {PG_DDL};", db=harness.APP_DB)
-        maria = MariaServer()
-        maria.start()
-        cleanup.append(maria.stop)
-        maria.execute(MY_DDL)
-        tmp = tempfile.TemporaryDirectory(prefix="nectar-rest-writes-", dir="/tmp")
-        cleanup.append(tmp.cleanup)
-        lite_path = pathlib.Path(tmp.name) / "lite.db"
-        with sqlite3.connect(lite_path) as conn:
-            for ddl in LITE_DDL:
-                conn.execute(ddl)
-        os.chmod(tmp.name, 0o777)
-        os.chmod(lite_path, 0o666)
-        args = ["--service", f"pg={pg.service_url()}", "--service", f"my={maria.url}",
-                "--service", f"lite=sqlite://{lite_path}", "--default-service", "pg"]
-        nectar = harness.Nectar(NECTAR_BIN, args, name="rest-writes-nectar")
-        nectar.start()
-        cleanup.append(nectar.cleanup)
-        yield nectar, Backends(pg, maria, lite_path)
-        code = nectar.stop()
-        assert code == 0, nectar.stderr_tail()
-        assert not nectar.sanitizer_reports()
-    finally:
-        for step in reversed(cleanup):
-            step()
+    with three_services("rest-writes", pg_sql=PG_DDL, maria_sql=MY_DDL, lite_sql=";\n".join(LITE_DDL)) as e:
+        yield e.nectar, Backends(e.pg, e.maria, e.lite_path)
 
 
 @pytest.fixture(scope="module")
