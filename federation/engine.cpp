@@ -208,17 +208,21 @@ void Engine::refresh_catalog() {
 
 boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> Engine::catalog() {
     InFlight running(*this);
-    auto catalog = std::make_shared<Catalog>();
     // A copy: services may be added or removed on this worker while discovery is suspended.
     std::vector<std::pair<std::string, Service>> services(services_.begin(), services_.end());
+    std::vector<std::pair<std::string, std::shared_ptr<const ServiceTables>>> parts;
     for (const auto& [name, service] : services) {
-        auto tables = cache_->get(name);
+        auto found = cache_->lookup(name);
+        auto tables = found.tables;
         if (!tables) {
             tables = recent_discovery_failure(name, service.kind);
         }
-        if (!tables) {
+        if (!tables || found.refresh) {
             auto discovered = co_await service.connector->discover();
-            if (!discovered) {
+            if (!discovered && found.tables) {
+                // A failed refresh keeps the tables known: statements then meet the backend's own error.
+                cache_->refresh_failed(name);
+            } else if (!discovered) {
                 // One backend being down must not take every other service's statements with
                 // it: its entry carries the error to the statements that name it.
                 Error e = discovered.error();
@@ -228,19 +232,27 @@ boost::asio::awaitable<Result<std::shared_ptr<Catalog>>> Engine::catalog() {
                 failed.unavailable = e;
                 tables = std::make_shared<const ServiceTables>(std::move(failed));
                 failed_discovery_[name] = FailedDiscovery{tables, std::chrono::steady_clock::now()};
-                catalog->add_service(name, tables);
-                continue;
+            } else {
+                ServiceTables st;
+                st.kind = service.kind;
+                st.default_schema = default_schema_for(service.kind, *discovered);
+                st.tables = std::move(*discovered);
+                cache_->put(name, std::move(st));
+                tables = cache_->get(name);
             }
-            ServiceTables st;
-            st.kind = service.kind;
-            st.default_schema = default_schema_for(service.kind, *discovered);
-            st.tables = std::move(*discovered);
-            cache_->put(name, std::move(st));
-            tables = cache_->get(name);
         }
-        catalog->add_service(name, tables);
+        parts.emplace_back(name, std::move(tables));
     }
-    co_return catalog;
+    // Most requests see the same snapshots as the last one: reuse the catalog built then.
+    if (parts != last_catalog_parts_ || !last_catalog_) {
+        auto catalog = std::make_shared<Catalog>();
+        for (const auto& [name, tables] : parts) {
+            catalog->add_service(name, tables);
+        }
+        last_catalog_ = std::move(catalog);
+        last_catalog_parts_ = std::move(parts);
+    }
+    co_return last_catalog_;
 }
 
 boost::asio::awaitable<Result<void>> Engine::run_simple(std::string sql, const std::string& default_service,

@@ -128,6 +128,9 @@ class Engine {
         std::chrono::steady_clock::time_point when;
     };
     std::map<std::string, FailedDiscovery, std::less<>> failed_discovery_;
+    /// The catalog catalog() built last and the snapshots it holds (reused while they are current).
+    std::shared_ptr<Catalog> last_catalog_;
+    std::vector<std::pair<std::string, std::shared_ptr<const ServiceTables>>> last_catalog_parts_;
     /// Replaced or removed connectors that a running statement may still use (RowStreams, pool
     /// connections and coroutine frames point into them); cleared when in_flight_ reaches zero.
     std::vector<std::shared_ptr<Connector>> retired_;

@@ -95,6 +95,33 @@ std::shared_ptr<const ServiceTables> CatalogCache::get(const std::string& servic
     return it->second.tables;
 }
 
+CatalogCache::Lookup CatalogCache::lookup(const std::string& service) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(service);
+    if (it == entries_.end()) {
+        return {};
+    }
+    Entry& e = it->second;
+    const auto now = std::chrono::steady_clock::now();
+    // A refresher that never reported back (its statement was dropped) is replaced after a while.
+    bool abandoned = e.refreshing && now - e.refresh_started > std::chrono::seconds(30);
+    bool refresh = (!e.refreshing || abandoned) && now - e.discovered > max_age_;
+    if (refresh) {
+        e.refreshing = true;
+        e.refresh_started = now;
+    }
+    return {e.tables, refresh};
+}
+
+void CatalogCache::refresh_failed(const std::string& service) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(service);
+    if (it != entries_.end()) {
+        it->second.discovered = std::chrono::steady_clock::now();
+        it->second.refreshing = false;
+    }
+}
+
 void CatalogCache::put(const std::string& service, ServiceTables tables) {
     auto snapshot = std::make_shared<const ServiceTables>(std::move(tables));
     std::lock_guard lock(mutex_);

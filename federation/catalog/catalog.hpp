@@ -47,12 +47,22 @@ class Catalog {
 };
 
 /// Shared between workers: the latest discovered tables per service. An entry older than
-/// max_age is rediscovered, so tables created straight in a backend appear without a restart.
+/// max_age is rediscovered, so tables created straight in a backend appear without a restart;
+/// meanwhile its old tables keep serving (one caller refreshes, the rest do not wait).
 class CatalogCache {
   public:
     explicit CatalogCache(std::chrono::seconds max_age = std::chrono::seconds(60))
         : max_age_(max_age) {}
     std::shared_ptr<const ServiceTables> get(const std::string& service) const;
+    /// The service's tables, old or not (null when never discovered or invalidated). Past
+    /// max_age exactly one caller, across workers, gets `refresh`: it rediscovers and put()s.
+    struct Lookup {
+        std::shared_ptr<const ServiceTables> tables;
+        bool refresh = false;
+    };
+    Lookup lookup(const std::string& service);
+    /// The refresh lookup() handed out failed: the old tables serve for another max_age.
+    void refresh_failed(const std::string& service);
     void put(const std::string& service, ServiceTables tables);
     void invalidate(const std::string& service);
     void invalidate_all();
@@ -61,6 +71,8 @@ class CatalogCache {
     struct Entry {
         std::shared_ptr<const ServiceTables> tables;
         std::chrono::steady_clock::time_point discovered;
+        bool refreshing = false; ///< a caller was told to rediscover and has not put() yet
+        std::chrono::steady_clock::time_point refresh_started;
     };
     std::chrono::seconds max_age_;
     mutable std::mutex mutex_;
