@@ -9,8 +9,11 @@
 #include "proxy/client_stream.hpp"
 #include "proxy/expectation.hpp"
 #include "proxy/proxy_context.hpp"
+#include "realtime/change_event.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -85,6 +88,24 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     asio::awaitable<bool> open_engine_session();
     char engine_status() const;
 
+    // LISTEN "service.table": realtime changes as notifications (session_listen.cpp).
+    /// Answers a LISTEN / UNLISTEN that names a Nectar table; false: the statement goes on as usual.
+    asio::awaitable<bool> try_table_listen(const protocol::Frame& frame);
+    asio::awaitable<void> listen_table(const std::string& channel, const std::string& service,
+                                       const std::string& table);
+    /// Waits (bounded) for the capture of a new subscription to run; its error, if it failed.
+    asio::awaitable<std::optional<Error>> await_capture_live(uint64_t handle);
+    void unlisten_table(const std::string& channel);
+    void unlisten_tables();
+    void on_feed_message(uint64_t handle, const realtime::FeedMessage& message);
+    /// Sends waiting notifications if the session is between statements and outside a block.
+    void deliver_notifications();
+    /// Sends waiting notifications ahead of a ReadyForQuery(`status`) that ends the request.
+    void deliver_before_ready(char status);
+    /// The client waits for nothing: deliver now, and start a write if none is running.
+    void send_notifications_while_idle();
+    void close_for_notification_overflow();
+
     // Client output.
     void send(std::string_view bytes) { client_out_.append(bytes); }
     asio::awaitable<void> flush_client();
@@ -143,6 +164,19 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     bool server_awaits_client_ = false; ///< COPY FROM STDIN in progress
     bool error_in_segment_ = false;  ///< an error reached the client since the last ReadyForQuery
     enum class TxEnd { none, commit, rollback } tx_end_ = TxEnd::none;
+    // LISTEN "service.table" subscriptions and the notifications waiting for a statement boundary.
+    struct TableListen {
+        std::string channel; ///< as the client named it
+        uint64_t handle = 0; ///< the hub's
+        federation::TableInfo table;
+    };
+    std::vector<TableListen> table_listens_;
+    std::deque<std::string> notifications_; ///< whole NotificationResponse messages
+    size_t notification_bytes_ = 0;
+    bool awaiting_client_ = false;        ///< serve() waits for the client's next message
+    uint64_t capture_wait_handle_ = 0;    ///< a LISTEN waiting for its capture to run
+    std::optional<Error> capture_wait_error_;
+    std::unique_ptr<asio::steady_timer> capture_wait_;
     size_t stream_remaining_ = 0; ///< bytes of a large message still to pass through unparsed
     bool stream_swallowed_ = false;
 };

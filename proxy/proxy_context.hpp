@@ -12,10 +12,15 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+
+namespace nectar::realtime {
+class Hub;
+}
 
 namespace nectar::proxy {
 
@@ -44,6 +49,10 @@ struct ProxyShared {
     StatementRegistry statements;
     std::atomic<bool> draining{false};
     std::atomic<int> sessions{0};
+    /// The realtime hub for pg-wire LISTEN "service.table" (null until realtime is set up).
+    realtime::Hub* hub = nullptr;
+    /// Whether a service kind has native change capture (else its feeds poll).
+    std::function<bool(std::string_view service_kind)> native_capture;
 
   private:
     std::shared_ptr<const UserMap> users_ = std::make_shared<UserMap>();

@@ -284,6 +284,10 @@ void Server::setup_realtime() {
     realtime_ = std::make_unique<realtime::RealtimeService>(std::move(setup), *exposures_);
     realtime::add_realtime_route(http_router_);
     http_context_.websocket = &realtime_->endpoint();
+    shared_.hub = &realtime_->hub();
+    shared_.native_capture = [endpoint = &realtime_->endpoint()](std::string_view kind) {
+        return endpoint->native_capture(kind);
+    };
     realtime_->start();
 }
 

@@ -199,6 +199,9 @@ void PgSession::on_backend_message(char type, std::string_view body, std::string
                                         std::make_move_iterator(head.query_changes.end()));
             }
             if (pass) {
+                if (std::next(expected_.begin()) == expected_.end()) {
+                    deliver_before_ready(body.empty() ? 'I' : body[0]); // the last answer owed
+                }
                 send(raw);
             }
             expected_.pop_front();

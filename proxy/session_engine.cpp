@@ -142,6 +142,7 @@ asio::awaitable<void> PgSession::run_engine_frame(const protocol::Frame& frame) 
     if (!result) {
         protocol::write_error(client_out_, result.error());
     }
+    deliver_before_ready(engine_status());
     protocol::write_ready_for_query(client_out_, engine_status());
 }
 

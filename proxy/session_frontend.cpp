@@ -63,7 +63,10 @@ asio::awaitable<void> PgSession::serve() {
     for (;;) {
         boost::system::error_code ec;
         auto [where, room] = client_in_.writable(8192, 65536);
+        awaiting_client_ = true; // notifications may go out while the client is idle
+        send_notifications_while_idle(); // those that came while the last answers were written
         size_t n = co_await client_.read_some(asio::buffer(where, room), ec);
+        awaiting_client_ = false;
         client_in_.commit(n);
         char unknown_type = 0;
         if (ec || n == 0 || client_broken_) {
@@ -84,6 +87,16 @@ asio::awaitable<void> PgSession::serve() {
             if (!is_forwardable(frame.type)) {
                 unknown_type = frame.type;
                 break;
+            }
+            if (frame.type == protocol::fe::kQuery) {
+                bool answered = co_await try_table_listen(frame);
+                if (answered) {
+                    client_in_.consume(frame.size);
+                    if (client_broken_) {
+                        co_return;
+                    }
+                    continue;
+                }
             }
             if (wants_engine(frame)) {
                 co_await run_engine_frame(frame);
@@ -135,6 +148,7 @@ asio::awaitable<void> PgSession::serve() {
         }
         finish_detach();
         emit_ready_locals();
+        deliver_notifications();
         if (!try_flush_now()) {
             co_await flush_client();
         }

@@ -49,6 +49,9 @@ asio::awaitable<void> PgSession::run() {
         client_out_.clear();
         protocol::write_error(client_out_, Error::make("XX000", "internal error in Nectar: " + failure, "FATAL"));
     }
+    if (!table_listens_.empty()) {
+        unlisten_tables(); // session end ends its LISTEN "service.table" subscriptions
+    }
     closing_ = true;
     if (backend_ && reader_running_) {
         backend_->cancel(); // the reader wakes up, ends, and hands the connection back

@@ -309,4 +309,61 @@ std::string unsubscribed_frame(const std::string& id) {
 
 std::string pong_frame() { return R"({"type":"pong"})"; }
 
+namespace {
+
+void write_row_or_null(JsonWriter& w, const federation::TableInfo& table, const federation::Row& row) {
+    if (row.empty()) {
+        w.null();
+    } else {
+        write_row(w, table, row);
+    }
+}
+
+/// The primary key columns of `row` (every column when the table has none).
+void write_key(JsonWriter& w, const federation::TableInfo& table, const federation::Row& row) {
+    bool has_key = false;
+    for (const federation::ColumnInfo& c : table.columns) {
+        has_key = has_key || c.primary_key;
+    }
+    w.begin_object();
+    for (size_t i = 0; i < row.size() && i < table.columns.size(); i++) {
+        if (!has_key || table.columns[i].primary_key) {
+            w.key(table.columns[i].name);
+            w.value(row[i]);
+        }
+    }
+    w.end_object();
+}
+
+} // namespace
+
+std::string notification_payload(const federation::TableInfo& table, const ChangeEvent& event) {
+    std::string out;
+    {
+        JsonWriter w(out);
+        w.begin_object();
+        w.key("event");
+        w.string(kind_name(event.kind));
+        w.key("new");
+        write_row_or_null(w, table, event.new_row);
+        w.key("old");
+        write_row_or_null(w, table, event.old_row);
+        w.end_object();
+    }
+    if (out.size() <= kMaxNotificationPayload) {
+        return out;
+    }
+    out.clear();
+    JsonWriter w(out);
+    w.begin_object();
+    w.key("event");
+    w.string(kind_name(event.kind));
+    w.key("key");
+    write_key(w, table, event.kind == ChangeKind::Delete ? event.old_row : event.new_row);
+    w.key("truncated");
+    w.boolean(true);
+    w.end_object();
+    return out;
+}
+
 } // namespace nectar::realtime

@@ -52,4 +52,14 @@ std::string resync_frame(const std::string& id, int64_t resume_from, int64_t seq
 std::string unsubscribed_frame(const std::string& id);
 std::string pong_frame();
 
+// --- pg-wire LISTEN "service.table" ---
+
+/// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; ours stay under it too.
+inline constexpr size_t kMaxNotificationPayload = 7999;
+
+/// A change as a NotificationResponse payload: `{"event","new","old"}`, or when that is over
+/// kMaxNotificationPayload, `{"event","key":{primary key columns},"truncated":true}` (the key of
+/// the new row, the old row's for DELETE; every column when the table has no primary key).
+std::string notification_payload(const federation::TableInfo& table, const ChangeEvent& event);
+
 } // namespace nectar::realtime

@@ -94,3 +94,38 @@ TEST_CASE("server frames") {
     CHECK(snapshot_frame("p", t, {&r}) == R"({"type":"snapshot","id":"p","data":[{"id":2,"price":1,"at":null}]})");
     CHECK(pong_frame() == R"({"type":"pong"})");
 }
+
+TEST_CASE("notification payloads: the change, or its key when too big") {
+    TableInfo t;
+    t.columns = {{"id", Type::Int4}, {"name", Type::Text}};
+    t.columns[0].primary_key = true;
+    ChangeEvent e;
+    e.kind = ChangeKind::Update;
+    e.new_row = {Value::int4(1), Value::text("new")};
+    e.old_row = {Value::int4(1), Value::text("old")};
+    CHECK(notification_payload(t, e) == R"({"event":"UPDATE","new":{"id":1,"name":"new"},"old":{"id":1,"name":"old"}})");
+    e.kind = ChangeKind::Insert;
+    e.old_row.clear();
+    CHECK(notification_payload(t, e) == R"({"event":"INSERT","new":{"id":1,"name":"new"},"old":null})");
+
+    e.new_row[1] = Value::text(std::string(kMaxNotificationPayload, 'x'));
+    CHECK(notification_payload(t, e) == R"({"event":"INSERT","key":{"id":1},"truncated":true})");
+    e.kind = ChangeKind::Delete;
+    e.old_row = {Value::int4(2), Value::text(std::string(kMaxNotificationPayload, 'x'))};
+    e.new_row.clear();
+    CHECK(notification_payload(t, e) == R"({"event":"DELETE","key":{"id":2},"truncated":true})");
+
+    // Just at the limit is whole; one byte more is not.
+    e.kind = ChangeKind::Insert;
+    e.old_row.clear();
+    std::string prefix = R"({"event":"INSERT","new":{"id":1,"name":")";
+    std::string suffix = R"("},"old":null})";
+    e.new_row = {Value::int4(1), Value::text(std::string(kMaxNotificationPayload - prefix.size() - suffix.size(), 'y'))};
+    CHECK(notification_payload(t, e).size() == kMaxNotificationPayload);
+    e.new_row[1] = Value::text(std::string(kMaxNotificationPayload - prefix.size() - suffix.size() + 1, 'y'));
+    CHECK(notification_payload(t, e) == R"({"event":"INSERT","key":{"id":1},"truncated":true})");
+
+    // Without a primary key the key is every column.
+    t.columns[0].primary_key = false;
+    CHECK(notification_payload(t, e).find(R"("key":{"id":1,"name":"yyy)") != std::string::npos);
+}
