@@ -127,12 +127,15 @@ TEST_CASE("pgoutput: malformed messages are errors, not crashes") {
 }
 
 TEST_CASE("replication frames and standby status") {
-    auto data = parse_replication_frame(Bytes().c('w').u(0x10, 8).u(0x20, 8).u(5, 8).c('B').s);
+    // The frame views its input: keep the bytes alive while it is read.
+    const std::string data_bytes = Bytes().c('w').u(0x10, 8).u(0x20, 8).u(5, 8).c('B').s;
+    auto data = parse_replication_frame(data_bytes);
     REQUIRE(data);
     CHECK(data->kind == ReplicationFrame::Kind::XLogData);
     CHECK(data->wal_start == 0x10);
     CHECK(data->message == "B");
-    auto keepalive = parse_replication_frame(Bytes().c('k').u(0x30, 8).u(5, 8).c(1).s);
+    const std::string keepalive_bytes = Bytes().c('k').u(0x30, 8).u(5, 8).c(1).s;
+    auto keepalive = parse_replication_frame(keepalive_bytes);
     REQUIRE(keepalive);
     CHECK(keepalive->kind == ReplicationFrame::Kind::Keepalive);
     CHECK(keepalive->reply_requested);
