@@ -13,7 +13,7 @@ Error store_error(sqlite3* db, const std::string& what) {
 
 } // namespace
 
-Result<std::unique_ptr<ExposureStore>> ExposureStore::open(const std::string& data_dir) {
+Result<sqlite3*> open_catalog_db(const std::string& data_dir) {
     std::error_code ec;
     std::filesystem::create_directories(data_dir, ec);
     std::string path = (std::filesystem::path(data_dir) / "catalog.db").string();
@@ -24,7 +24,17 @@ Result<std::unique_ptr<ExposureStore>> ExposureStore::open(const std::string& da
         sqlite3_close(db);
         return e;
     }
-    sqlite3_busy_timeout(db, 5000); // the service store writes to the same file
+    sqlite3_busy_timeout(db, 5000); // the exposure and service stores write to the same file
+    return db;
+}
+
+Result<std::unique_ptr<ExposureStore>> ExposureStore::open(const std::string& data_dir) {
+    auto opened = open_catalog_db(data_dir);
+    if (!opened) {
+        return opened.error();
+    }
+    sqlite3* db = *opened;
+    std::string path = (std::filesystem::path(data_dir) / "catalog.db").string();
     const char* schema = "CREATE TABLE IF NOT EXISTS exposed_tables (service TEXT NOT NULL, table_name TEXT NOT NULL, "
                          "PRIMARY KEY (service, table_name));"
                          "CREATE TABLE IF NOT EXISTS exposed_routines (service TEXT NOT NULL, routine_name TEXT NOT NULL, "

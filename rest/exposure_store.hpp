@@ -21,6 +21,9 @@ struct sqlite3;
 
 namespace nectar::rest {
 
+/// Opens (creating if needed) `data_dir`/catalog.db, shared by the exposure and service stores.
+Result<sqlite3*> open_catalog_db(const std::string& data_dir);
+
 class ExposureStore {
   public:
     /// Opens (creating if needed) `data_dir`/catalog.db and loads the exposures.

@@ -1,5 +1,7 @@
 #include "rest/service_store.hpp"
 
+#include "rest/exposure_store.hpp"
+
 #include "federation/connectors/service_url.hpp"
 
 #include <algorithm>
@@ -62,17 +64,12 @@ std::string masked_connection_string(const std::string& connection_string) {
 }
 
 Result<std::unique_ptr<ServiceStore>> ServiceStore::open(const std::string& data_dir, SecretKey key) {
-    std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
-    std::string path = (std::filesystem::path(data_dir) / "catalog.db").string();
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        nullptr) != SQLITE_OK) {
-        Error e = store_error(db, "cannot open " + path);
-        sqlite3_close(db);
-        return e;
+    auto opened = open_catalog_db(data_dir);
+    if (!opened) {
+        return opened.error();
     }
-    sqlite3_busy_timeout(db, 5000); // the exposure store writes to the same file
+    sqlite3* db = *opened;
+    std::string path = (std::filesystem::path(data_dir) / "catalog.db").string();
     if (sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
         Error e = store_error(db, "cannot create the services table in " + path);
         sqlite3_close(db);
