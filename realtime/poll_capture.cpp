@@ -66,7 +66,6 @@ struct PollCapture::State : std::enable_shared_from_this<State> {
         rest::TableRef ref{spec.service, &spec.table, nullptr};
         auto interval = std::chrono::milliseconds(spec.poll_interval_ms);
         auto next = std::chrono::steady_clock::now();
-        sink->live(); // the first round is the baseline: every later change is reported
         while (!stopped) {
             co_await poll_once(ref);
             // Fixed rate: a slow query delays the next round, it does not shift every later one.
@@ -95,6 +94,11 @@ struct PollCapture::State : std::enable_shared_from_this<State> {
         }
         auto found = diff.apply(std::move(rows.rows), now_pg_epoch_us(), "poll:" + std::to_string(++round));
         bool changed = found.changed();
+        if (found.first) {
+            // Live only once the baseline is read: a change committed after a subscriber was
+            // told so must differ from the baseline, or it would never be reported.
+            sink->live();
+        }
         if (!found.changes.empty()) {
             sink->changes(std::move(found.changes));
         }
