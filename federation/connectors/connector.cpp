@@ -10,6 +10,12 @@ boost::asio::awaitable<Result<int64_t>> Connector::estimate_rows(std::string) {
     co_return int64_t{-1};
 }
 
+boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> Connector::query_bound(const BoundSql&,
+                                                                                   std::string inline_sql,
+                                                                                   std::vector<Type> types) {
+    co_return co_await query(std::move(inline_sql), std::move(types));
+}
+
 boost::asio::awaitable<Result<std::vector<RoutineInfo>>> Connector::discover_routines() {
     co_return std::vector<RoutineInfo>{};
 }

@@ -115,6 +115,13 @@ struct CommandResult {
     std::vector<Row> returning; ///< rows of RETURNING when the SQL asked for them
 };
 
+/// A SELECT whose values travel apart from its text, as $1, $2... (each in the backend's text
+/// form, or NULL): the text repeats across values, so the backend can keep it prepared.
+struct BoundSql {
+    std::string sql;
+    std::vector<std::optional<std::string>> values;
+};
+
 /// One service's connector on one worker thread. Calls come from that worker's coroutines;
 /// a connector whose driver blocks runs it elsewhere and resumes the caller on its worker.
 class Connector {
@@ -142,6 +149,13 @@ class Connector {
     /// in order). Errors keep the backend's message; SQLSTATE 08xxx when the backend is unreachable.
     virtual boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query(std::string sql,
                                                                               std::vector<Type> types) = 0;
+
+    /// query() for a statement rendered with placeholders (dialect().binds_parameters()); the
+    /// connector may keep it prepared. By default, and when `bound.sql` is empty, it runs
+    /// `inline_sql`: the same statement with its values spelled out.
+    virtual boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query_bound(const BoundSql& bound,
+                                                                                    std::string inline_sql,
+                                                                                    std::vector<Type> types);
 
     /// Runs one INSERT/UPDATE/DELETE written in dialect(); with `returning_types`, the
     /// statement's result rows (RETURNING) converted to those types.

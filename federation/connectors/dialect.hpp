@@ -17,6 +17,9 @@ class Dialect {
     virtual ~Dialect() = default;
 
     virtual std::string_view name() const { return "postgresql"; }
+    /// Whether statements may carry values apart from their text as $1, $2... (PostgreSQL's
+    /// extended protocol); the others get every value spelled as a literal.
+    virtual bool binds_parameters() const { return true; }
 
     /// "name" with embedded quotes doubled (MySQL: `name`).
     virtual std::string quote_identifier(std::string_view ident) const;

@@ -49,9 +49,12 @@ class RemoteScan final : public Operator {
             types.push_back(Type::Int4); // the renderer selects the constant 1 when no column is read
         if (sqls_.empty()) {
             auto rewrite = ctx_.remote_rewrites.find(&node_);
-            sqls_ = rewrite != ctx_.remote_rewrites.end() ? rewrite->second : std::vector<std::string>{node_.remote_sql};
+            rewritten_ = rewrite != ctx_.remote_rewrites.end();
+            sqls_ = rewritten_ ? rewrite->second : std::vector<std::string>{node_.remote_sql};
         }
-        auto stream = co_await connector->query(sqls_[next_sql_++], std::move(types));
+        static const BoundSql kUnbound;
+        const BoundSql& bound = rewritten_ ? kUnbound : node_.remote_bound; // rewrites change the text
+        auto stream = co_await connector->query_bound(bound, sqls_[next_sql_++], std::move(types));
         if (!stream)
             co_return stream.error();
         stream_ = std::move(*stream);
@@ -62,6 +65,7 @@ class RemoteScan final : public Operator {
     ExecContext& ctx_;
     std::unique_ptr<RowStream> stream_;
     std::vector<std::string> sqls_; ///< the SQL, or a semi-join reduction's key batches
+    bool rewritten_ = false;        ///< sqls_ is not the node's own statement
     size_t next_sql_ = 0;
 };
 

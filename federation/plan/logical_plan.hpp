@@ -113,6 +113,8 @@ struct PlanNode {
     std::vector<WindowCall> windows;
     // Remote
     std::string remote_sql;
+    /// remote_sql with its values as placeholders, when the backend can prepare it (sql empty: not).
+    BoundSql remote_bound;
 
     static PlanPtr make(Kind kind) {
         auto p = std::make_shared<PlanNode>();

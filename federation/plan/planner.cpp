@@ -265,6 +265,9 @@ struct Planner {
         r->columns = n.columns;
         r->service = service;
         r->remote_sql = render_select(n, *dialects(service), params);
+        if (auto bound = render_bound_select(n, *dialects(service), params)) {
+            r->remote_bound = std::move(*bound);
+        }
         r->row_estimate = static_row_estimate(n);
         return r;
     }

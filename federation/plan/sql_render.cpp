@@ -66,20 +66,88 @@ struct Block {
     }
 };
 
+/// Whether a value of `type` may go to PostgreSQL as text for a placeholder whose type it infers
+/// from the column it is compared with (the same engine type, so the same text form).
+bool bindable_type(Type type) {
+    switch (type) {
+    case Type::Bool:
+    case Type::Int2:
+    case Type::Int4:
+    case Type::Int8:
+    case Type::Numeric:
+    case Type::Text:
+    case Type::Varchar:
+    case Type::Date:
+    case Type::Timestamp:
+    case Type::TimestampTz:
+    case Type::Uuid:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool is_comparison(std::string_view op) {
+    return op == "=" || op == "<>" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=";
+}
+
 struct Renderer {
     const Dialect& dialect;
     const std::vector<Value>& params;
     int next_alias = 1;
+    /// Bound rendering (render_bound_select): values placed as $n, in $n order.
+    std::vector<std::optional<std::string>>* binds = nullptr;
+    int inlined = 0; ///< values spelled as literals in bound rendering
+
+    const Value* value_of(const Expr& e) const {
+        if (e.kind == Expr::Kind::Const) {
+            return &e.value;
+        }
+        if (e.kind == Expr::Kind::Param && e.param >= 1 && static_cast<size_t>(e.param) <= params.size()) {
+            return &params[e.param - 1];
+        }
+        return nullptr;
+    }
+
+    std::string placeholder(std::optional<std::string> text) {
+        binds->push_back(std::move(text));
+        return "$" + std::to_string(binds->size());
+    }
+
+    /// `column op value` with the value as a placeholder, when bound rendering may place it.
+    std::optional<std::string> bound_comparison(const Expr& e, const std::vector<std::string>& cols) {
+        if (binds == nullptr || e.args.size() != 2 || !is_comparison(e.fn->name)) {
+            return std::nullopt;
+        }
+        const Expr& left = *e.args[0];
+        const Expr& right = *e.args[1];
+        bool column_left = left.kind == Expr::Kind::Column;
+        const Expr& column = column_left ? left : right;
+        const Value* value = value_of(column_left ? right : left);
+        if (column.kind != Expr::Kind::Column || value == nullptr || value->is_null() ||
+            value->type() != column.type || !bindable_type(column.type)) {
+            return std::nullopt;
+        }
+        std::string column_sql = cols.at(column.column);
+        std::string param = placeholder(to_pg_text(*value));
+        return column_left ? dialect.render_operator(e.fn->name, column_sql, param, left.type, right.type)
+                           : dialect.render_operator(e.fn->name, param, column_sql, left.type, right.type);
+    }
 
     std::string expr(const Expr& e, const std::vector<std::string>& cols) {
         switch (e.kind) {
         case Expr::Kind::Column:
             return cols.at(e.column);
         case Expr::Kind::Const:
+            inlined++;
             return dialect.literal(e.value);
         case Expr::Kind::Param:
+            inlined++;
             return dialect.literal(params.at(e.param - 1));
         case Expr::Kind::Call: {
+            if (auto bound = bound_comparison(e, cols)) {
+                return *bound;
+            }
             std::vector<std::string> args;
             std::vector<Type> types;
             for (auto& a : e.args) {
@@ -172,6 +240,16 @@ struct Renderer {
         }
         if (b.with_ties) {
             return s + dialect.fetch_first_with_ties(*b.limit, b.offset);
+        }
+        if (binds != nullptr) {
+            // PostgreSQL's spelling, the count a placeholder: one statement for every page.
+            if (b.limit) {
+                s += " LIMIT " + placeholder(std::to_string(*b.limit));
+            }
+            if (b.offset > 0) {
+                s += " OFFSET " + placeholder(std::to_string(b.offset));
+            }
+            return s;
         }
         return s + dialect.limit_offset(b.limit, b.offset);
     }
@@ -484,6 +562,22 @@ std::string render_select(const PlanNode& node, const Dialect& dialect, const st
     Renderer r{dialect, params};
     Block b = r.node(node);
     return r.select_sql(b);
+}
+
+std::optional<BoundSql> render_bound_select(const PlanNode& node, const Dialect& dialect,
+                                            const std::vector<Value>& params) {
+    if (!dialect.binds_parameters()) {
+        return std::nullopt;
+    }
+    BoundSql bound;
+    Renderer r{dialect, params};
+    r.binds = &bound.values;
+    Block b = r.node(node);
+    bound.sql = r.select_sql(b);
+    if (r.inlined > 0) {
+        return std::nullopt; // its text changes with its values: nothing to reuse
+    }
+    return bound;
 }
 
 } // namespace nectar::federation

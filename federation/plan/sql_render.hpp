@@ -18,5 +18,10 @@ bool can_render_node(const PlanNode& node, const Dialect& dialect,
 
 /// The SELECT for the subtree; every node in it must pass can_render_node.
 std::string render_select(const PlanNode& node, const Dialect& dialect, const std::vector<Value>& params);
+/// The same SELECT with each `column op value` comparison's value and LIMIT/OFFSET counts as
+/// $n placeholders, when the dialect binds parameters and no other value remains in the text:
+/// a statement text that repeats across values, for the backend to prepare once.
+std::optional<BoundSql> render_bound_select(const PlanNode& node, const Dialect& dialect,
+                                            const std::vector<Value>& params);
 
 } // namespace nectar::federation

@@ -32,6 +32,7 @@ inline constexpr std::string_view kMysqlDivisionByZeroMarker = "1844674407370955
 class MysqlDialect : public Dialect {
   public:
     std::string_view name() const override { return "mysql"; }
+    bool binds_parameters() const override { return false; }
     /// MariaDB 10.6+ has it, but does not stop an index scan at the ties: ORDER BY amount DESC
     /// FETCH FIRST 84 ROWS WITH TIES took 4.3 s on 2M rows where LIMIT 84 took under 10 ms.
     /// Nectar fetches the ties itself (exec/limit_with_ties.cpp).

@@ -12,6 +12,14 @@ namespace nectar::federation {
 
 namespace {
 
+/// "prepared statement ... does not exist" (26000) or "cached plan must not change result type"
+/// (0A000): a kept statement that no longer fits, worth one fresh Parse.
+bool is_stale_statement(const Error& error) {
+    return error.sqlstate == "26000" ||
+           (error.sqlstate == "0A000" && error.message.find("cached plan") != std::string::npos);
+}
+
+
 /// A query's rows, read from the server a batch at a time as the engine asks.
 class PgRowStream : public RowStream {
   public:
@@ -390,6 +398,28 @@ asio::awaitable<Result<std::unique_ptr<RowStream>>> PgConnector::query(std::stri
     auto executor = co_await asio::this_coro::executor;
     auto statement = std::make_unique<PgStatement>(pool_, alive_, executor);
     auto started = co_await statement->start(sql);
+    if (!started) {
+        co_return started.error();
+    }
+    co_return std::unique_ptr<RowStream>(
+        std::make_unique<PgRowStream>(std::move(statement), std::move(types)));
+}
+
+asio::awaitable<Result<std::unique_ptr<RowStream>>> PgConnector::query_bound(const BoundSql& bound,
+                                                                             std::string inline_sql,
+                                                                             std::vector<Type> types) {
+    if (bound.sql.empty()) {
+        co_return co_await query(std::move(inline_sql), std::move(types));
+    }
+    auto executor = co_await asio::this_coro::executor;
+    auto statement = std::make_unique<PgStatement>(pool_, alive_, executor);
+    auto started = co_await statement->start_bound(bound);
+    if (!started && is_stale_statement(started.error())) {
+        // A prepared statement dropped behind our back, or planned for a table since altered:
+        // the failed use forgot it, so this one parses it afresh.
+        statement = std::make_unique<PgStatement>(pool_, alive_, executor);
+        started = co_await statement->start_bound(bound);
+    }
     if (!started) {
         co_return started.error();
     }

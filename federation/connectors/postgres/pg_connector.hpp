@@ -37,6 +37,11 @@ class PgConnector : public Connector {
     /// its end cancels the statement and drains the connection in the background.
     boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query(std::string sql,
                                                                      std::vector<Type> types) override;
+    /// A bound statement is prepared once per pooled connection and then only bound: PostgreSQL
+    /// parses and plans a REST lookup once, as for a driver's prepared statement.
+    boost::asio::awaitable<Result<std::unique_ptr<RowStream>>> query_bound(const BoundSql& bound,
+                                                                           std::string inline_sql,
+                                                                           std::vector<Type> types) override;
     boost::asio::awaitable<Result<CommandResult>> execute(std::string sql,
                                                           std::vector<Type> returning_types) override;
     /// BEGIN on a pooled connection; prepare() is PREPARE TRANSACTION (max_prepared_transactions > 0).

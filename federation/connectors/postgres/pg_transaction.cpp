@@ -8,11 +8,58 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <charconv>
+#include <cstdio>
+#include <functional>
 #include <map>
 
 namespace nectar::federation {
 
 namespace {
+
+/// Named statements Nectar keeps on one connection; past it, bound statements go unnamed.
+constexpr size_t kMaxPreparedPerConnection = 256;
+
+/// "nectar_" and 128 bits of two hashes of the text: one name per statement text.
+std::string prepared_statement_name(std::string_view sql) {
+    uint64_t fnv = 14695981039346656037ull;
+    for (unsigned char c : sql) {
+        fnv = (fnv ^ c) * 1099511628211ull;
+    }
+    char name[7 + 32 + 1];
+    std::snprintf(name, sizeof name, "nectar_%016llx%016llx",
+                  static_cast<unsigned long long>(std::hash<std::string_view>{}(sql)),
+                  static_cast<unsigned long long>(fnv));
+    return name;
+}
+
+/// Bind's body after the portal and statement names: text parameters, text results.
+std::string bind_body(const std::vector<std::optional<std::string>>* values) {
+    std::string out;
+    auto put16 = [&out](uint16_t v) {
+        out.push_back(static_cast<char>(v >> 8));
+        out.push_back(static_cast<char>(v & 0xff));
+    };
+    auto put32 = [&out](uint32_t v) {
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            out.push_back(static_cast<char>((v >> shift) & 0xff));
+        }
+    };
+    put16(0); // every parameter in text format
+    put16(values ? static_cast<uint16_t>(values->size()) : 0);
+    if (values != nullptr) {
+        for (const auto& value : *values) {
+            if (!value) {
+                put32(0xffffffffu); // NULL
+                continue;
+            }
+            put32(static_cast<uint32_t>(value->size()));
+            out += *value;
+        }
+    }
+    put16(0); // every result column in text format
+    return out;
+}
+
 
 namespace be = protocol::be;
 
@@ -240,6 +287,15 @@ PgStatement::~PgStatement() {
 }
 
 asio::awaitable<Result<void>> PgStatement::start(std::string_view sql) {
+    co_return co_await send(sql, nullptr);
+}
+
+asio::awaitable<Result<void>> PgStatement::start_bound(const BoundSql& bound) {
+    co_return co_await send(bound.sql, &bound.values);
+}
+
+asio::awaitable<Result<void>> PgStatement::send(std::string_view sql,
+                                                const std::vector<std::optional<std::string>>* values) {
     if (!pinned_) {
         auto acquired = co_await pool_.acquire();
         if (!acquired) {
@@ -255,16 +311,35 @@ asio::awaitable<Result<void>> PgStatement::start(std::string_view sql) {
     }
 
     std::string out;
-    protocol::write_parse(out, "", sql, {});
-    // No parameters, no parameter formats, no result formats (all text).
-    protocol::write_bind(out, "", "", std::string_view("\0\0\0\0\0\0", 6));
+    std::string name;
+    bool parse = true;
+    if (values != nullptr) {
+        // A bound statement's text repeats: prepared once per connection, under a name of its text.
+        name = prepared_statement_name(sql);
+        parse = !conn_->prepared.count(name);
+        if (parse && conn_->prepared.size() >= kMaxPreparedPerConnection) {
+            name.clear(); // full: this one goes unnamed, as an inline statement would
+        }
+        if (parse && !name.empty()) {
+            // A statement of that name the bookkeeping forgot (never an error to close).
+            protocol::write_close(out, 'S', name);
+        }
+    }
+    if (parse) {
+        protocol::write_parse(out, name, sql, {});
+        parsing_ = name;
+    }
+    protocol::write_bind(out, "", name, bind_body(values));
+    statement_ = name;
     if (describe_) {
         protocol::write_describe(out, 'P', "");
     }
     protocol::write_execute(out, "", 0);
     protocol::write_sync(out);
-    // Our Parse replaces whatever unnamed statement a proxy session left there.
-    conn_->unnamed_owner = {0, 0};
+    if (parse && name.empty()) {
+        // Our Parse replaces whatever unnamed statement a proxy session left there.
+        conn_->unnamed_owner = {0, 0};
+    }
     boost::system::error_code ec;
     co_await conn_->write_all(out, ec);
     if (ec) {
@@ -348,6 +423,10 @@ asio::awaitable<Result<PgStatement::Step>> PgStatement::step(PgFields& fields) {
             error_ = backend_error(body);
         }
         rows_done_ = true;
+        if (!statement_.empty()) {
+            // Perhaps gone or stale (a changed table): the next use parses it afresh.
+            conn_->prepared.erase(statement_);
+        }
         break;
     case be::kParameterStatus:
         if (auto status = protocol::parse_parameter_status(body)) {
@@ -364,6 +443,12 @@ asio::awaitable<Result<PgStatement::Step>> PgStatement::step(PgFields& fields) {
         }
         break;
     case be::kParseComplete:
+        if (!parsing_.empty()) {
+            conn_->prepared.insert(parsing_);
+            parsing_.clear();
+        }
+        break;
+    case be::kCloseComplete: // of the Close before a named Parse
     case be::kEmptyQueryResponse:
     case be::kNoData:
     case be::kNoticeResponse:

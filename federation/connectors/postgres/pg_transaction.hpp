@@ -56,6 +56,9 @@ class PgStatement {
     /// Takes a connection, brings it to the connector's settings, sends `sql` and reads up to
     /// its BindComplete, so that parse and bind errors come back from here.
     asio::awaitable<Result<void>> start(std::string_view sql);
+    /// start() for a statement with placeholders: prepared under a name of its text the first
+    /// time on a connection (Close, Parse), then only bound and executed there.
+    asio::awaitable<Result<void>> start_bound(const BoundSql& bound);
     /// The next row's fields (valid until the next call); false once the statement is done.
     asio::awaitable<Result<bool>> next_row(PgFields& fields);
     /// The CommandComplete tag, once next_row() has returned false.
@@ -68,6 +71,8 @@ class PgStatement {
 
   private:
     enum class Step { other, bound, row, finished };
+
+    asio::awaitable<Result<void>> send(std::string_view sql, const std::vector<std::optional<std::string>>* values);
 
     /// Reads and handles one message.
     asio::awaitable<Result<Step>> step(PgFields& fields);
@@ -98,6 +103,8 @@ class PgStatement {
     bool pinned_ = false;
     bool finished_ = false; ///< ReadyForQuery seen on a pinned connection
     bool describe_ = false;
+    std::string statement_; ///< the named statement bound, if any
+    std::string parsing_;   ///< the named statement being parsed, until its ParseComplete
     std::vector<std::pair<std::string, uint32_t>> columns_;
 };
 

@@ -17,6 +17,7 @@ namespace nectar::federation {
 class SqliteDialect : public Dialect {
   public:
     std::string_view name() const override { return "sqlite"; }
+    bool binds_parameters() const override { return false; }
 
     std::string qualified_table(std::string_view schema, std::string_view table) const override;
     std::string literal(const Value& value) const override;
