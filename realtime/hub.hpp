@@ -72,6 +72,7 @@ class Hub {
     /// Stops every capture (at shutdown).
     void stop();
 
+    const ReplayLimits& replay_limits() const { return limits_.replay; }
     size_t feeds() const;
     size_t subscriptions() const;
 

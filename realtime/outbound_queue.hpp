@@ -14,9 +14,10 @@ class OutboundQueue {
         : max_frames_(max_frames)
         , max_bytes_(max_bytes) {}
 
-    /// Queues `frame`; false (and nothing queued) when it would pass a bound.
+    /// Queues `frame`; false (and nothing queued) when it would pass a bound. An empty queue
+    /// takes any one frame: a row bigger than the byte bound is slow to send, not a slow client.
     bool push(std::string frame) {
-        if (frames_.size() >= max_frames_ || bytes_ + frame.size() > max_bytes_) {
+        if (!frames_.empty() && (frames_.size() >= max_frames_ || bytes_ + frame.size() > max_bytes_)) {
             return false;
         }
         bytes_ += frame.size();

@@ -21,6 +21,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <deque>
 #include <map>
 #include <mutex>
 
@@ -37,6 +38,12 @@ constexpr uint16_t kCloseSlowConsumer = 4008;
 /// How long a slow client gets to take the frame being written before the socket is cut.
 constexpr auto kSlowCloseGrace = std::chrono::seconds(10);
 
+/// A change or a polling snapshot not yet turned into a frame.
+struct Unsent {
+    ChangePtr change;
+    RowsPtr snapshot;
+};
+
 struct ActiveSubscription {
     std::string id;
     uint64_t handle = 0;
@@ -45,6 +52,10 @@ struct ActiveSubscription {
     /// Waiting for the capture to go live: `subscribed` (and a resync) is sent then.
     bool pending = false;
     std::optional<int64_t> resync_from;
+    /// A resume's replay, then whatever the feed sent meanwhile, oldest first: framed only as
+    /// the client takes frames, so a long replay never overflows the queue (and never ends in
+    /// the 4008 it would take again at every resume).
+    std::deque<Unsent> backlog;
 };
 
 template <typename Stream>
@@ -211,14 +222,46 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
             co_return;
         }
         confirm(subscription, joined->last_seq);
-        for (const ChangePtr& change : joined->replay) {
-            if (subscription.filter.matches(*change)) {
-                enqueue(change_frame(frame.id, subscription.spec.table, *change));
-            }
+        for (ChangePtr& change : joined->replay) {
+            subscription.backlog.push_back(Unsent{std::move(change), nullptr});
         }
         if (joined->snapshot) {
-            send_snapshot(subscription, *joined->snapshot);
+            subscription.backlog.push_back(Unsent{nullptr, joined->snapshot});
         }
+        wake_.cancel(); // the writer frames the backlog
+    }
+
+    /// Frames backlogs while the queue is under a quarter full: a replay goes out at the pace
+    /// the client reads it.
+    void frame_backlogs() {
+        size_t frames = endpoint_.options().max_queued_frames / 4;
+        size_t bytes = endpoint_.options().max_queued_bytes / 4;
+        for (auto& [id, subscription] : subscriptions_) {
+            while (!closing_ && !subscription.backlog.empty() && queue_.size() < frames && queue_.bytes() < bytes) {
+                Unsent next = std::move(subscription.backlog.front());
+                subscription.backlog.pop_front();
+                if (next.snapshot) {
+                    send_snapshot(subscription, *next.snapshot);
+                } else if (subscription.filter.matches(*next.change)) {
+                    enqueue(change_frame(subscription.id, subscription.spec.table, *next.change));
+                }
+            }
+        }
+    }
+
+    /// Behind a backlog, a change or snapshot waits its turn; past the bound the client is too slow.
+    bool queue_behind_backlog(ActiveSubscription& subscription, Unsent unsent) {
+        if (subscription.backlog.empty()) {
+            return false;
+        }
+        size_t bound = endpoint_.hub().replay_limits().max_events + endpoint_.options().max_queued_frames;
+        if (subscription.backlog.size() >= bound) {
+            close_with(kCloseSlowConsumer, "slow consumer: " + std::to_string(subscription.backlog.size()) +
+                                               " changes waiting");
+            return true;
+        }
+        subscription.backlog.push_back(std::move(unsent));
+        return true;
     }
 
     void drain_inbox() {
@@ -256,11 +299,17 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
             }
             break;
         case FeedMessage::Type::Change:
+            if (queue_behind_backlog(subscription, Unsent{message.change, nullptr})) {
+                break;
+            }
             if (subscription.filter.matches(*message.change)) {
                 enqueue(change_frame(subscription.id, subscription.spec.table, *message.change));
             }
             break;
         case FeedMessage::Type::Snapshot:
+            if (queue_behind_backlog(subscription, Unsent{nullptr, message.snapshot})) {
+                break;
+            }
             send_snapshot(subscription, *message.snapshot);
             break;
         case FeedMessage::Type::Error:
@@ -316,6 +365,7 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
         writer_running_ = true;
         boost::system::error_code ec;
         while (!ec) {
+            frame_backlogs();
             if (queue_.empty()) {
                 if (closing_) {
                     break;

@@ -251,4 +251,8 @@ TEST_CASE("outbound queue: bounded by frames and by bytes") {
     q.clear();
     CHECK(q.empty());
     CHECK(q.bytes() == 0);
+    // An empty queue takes one frame bigger than the byte bound, and nothing after it.
+    CHECK(q.push("0123456789abc"));
+    CHECK_FALSE(q.push("d"));
+    CHECK(q.pop() == "0123456789abc");
 }
