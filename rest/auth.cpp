@@ -10,6 +10,10 @@ namespace nectar::rest {
 
 namespace {
 
+/// The one path whose query may carry credentials (apikey=, access_token=): the realtime upgrade.
+constexpr std::string_view kQueryCredentialPath = "/api/v2/realtime";
+
+
 std::array<unsigned char, 32> sha256(std::string_view text) {
     std::array<unsigned char, 32> digest{};
     SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
@@ -93,6 +97,21 @@ std::optional<HttpResponse> Authenticator::authenticate(HttpRequest& request) co
     }
     if (key != nullptr) {
         return authenticate_key(request, *key);
+    }
+    if (request.path == kQueryCredentialPath) {
+        // A browser's WebSocket cannot send headers: the realtime upgrade may carry them in its
+        // query instead (only there, so that keys stay out of ordinary URLs and their logs).
+        const std::string* query_key = request.param("apikey");
+        const std::string* query_token = request.param("access_token");
+        if (query_key != nullptr && query_token != nullptr) {
+            return HttpResponse::error(400, "28000", "send either apikey or access_token, not both");
+        }
+        if (query_token != nullptr) {
+            return authenticate_bearer(request, "Bearer " + *query_token);
+        }
+        if (query_key != nullptr) {
+            return authenticate_key(request, *query_key);
+        }
     }
     if (!authentication_configured_ && request.peer_is_loopback) {
         request.anonymous = true; // SPEC §1: no authentication configured, loopback only

@@ -13,10 +13,10 @@ class Realtime:
         self.ws = ws
 
     @classmethod
-    async def connect(cls, http_port, api_key=None, **kw):
+    async def connect(cls, http_port, api_key=None, path="/api/v2/realtime", **kw):
         headers = {"X-API-Key": api_key} if api_key else {}
-        ws = await websockets.client.connect(f"ws://127.0.0.1:{http_port}/api/v2/realtime", extra_headers=headers,
-                                      open_timeout=10, **kw)
+        ws = await websockets.client.connect(f"ws://127.0.0.1:{http_port}{path}", extra_headers=headers,
+                                             open_timeout=10, **kw)
         return cls(ws)
 
     async def send(self, frame):

@@ -20,6 +20,7 @@ import psycopg2
 import pytest
 import requests
 import websockets
+import websockets.client
 import websockets.exceptions
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
@@ -157,7 +158,25 @@ def test_upgrade_needs_auth_and_a_websocket(env):
         with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
             await Realtime.connect(env.nectar.http_port, "wrong-key")
         assert refused.value.status_code in (401, 403)
+        with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
+            await Realtime.connect(env.nectar.http_port, path="/api/v2/realtime?apikey=wrong-key")
+        assert refused.value.status_code == 401
     run(unauthenticated())
+
+    # A browser's WebSocket sends no headers: the key may come in the upgrade's query instead.
+    async def key_in_query():
+        rt = Realtime(await websockets.client.connect(
+            f"ws://127.0.0.1:{env.nectar.http_port}/api/v2/realtime?apikey={API_KEY}", open_timeout=10))
+        OPEN_CLIENTS.append(rt)
+        await rt.send({"type": "ping"})
+        await rt.expect("pong")
+    run(key_in_query())
+    # Only there: an ordinary REST URL with the key in its query is refused.
+    r = requests.get(f"{env.base}/pg/_table/items?apikey={API_KEY}", timeout=10)
+    assert r.status_code == 401, r.text
+    r = requests.get(f"{url}?apikey={API_KEY}&access_token=x", headers={"Connection": "Upgrade",
+                                                                       "Upgrade": "websocket"}, timeout=10)
+    assert r.status_code == 400 and "not both" in r.json()["error"]["message"]
 
 
 def test_bad_frames_get_error_frames_and_the_connection_stays_usable(env):

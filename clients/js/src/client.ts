@@ -5,6 +5,7 @@
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import {
     authHeaders,
+    credentialedUrl,
     type Credentials,
     realtimeUrl,
     resolveTable,
@@ -30,7 +31,7 @@ export interface ClientOptions extends Credentials {
     /** The service of bare table names (`subscribe("orders")`). */
     service?: string;
     /** A WebSocket implementation: `ws` in Node (which has none built in before 22, nor one that
-     * sends headers); `globalThis.WebSocket` otherwise. Credentials need one that takes headers. */
+     * sends headers); `globalThis.WebSocket` otherwise. Only a `role` needs one that takes headers. */
     WebSocket?: WebSocketConstructor;
     /** For REST reads (`client.rest`); `globalThis.fetch` otherwise. */
     fetch?: typeof fetch;
@@ -71,6 +72,8 @@ export class NectarRealtimeClient {
     readonly rest: RestClient;
     private readonly options: ClientOptions;
     private readonly headers: Record<string, string>;
+    private readonly socketHeaders: Record<string, string>;
+    private readonly socketUrl: string;
     private readonly backoff: Backoff | null;
     private readonly subscriptions = new Map<string, Subscription<any>>();
     private readonly listeners: { [K in keyof ClientEvents]: Set<ClientEvents[K]> } = {
@@ -100,6 +103,10 @@ export class NectarRealtimeClient {
         }
         this.url = realtimeUrl(this.options.url);
         this.headers = authHeaders(credentials);
+        // Credentials ride in the upgrade's query, which every WebSocket can send; only a role
+        // needs a header (an implementation that takes headers: ws, undici).
+        this.socketHeaders = credentials.role ? this.headers : {};
+        this.socketUrl = credentials.role ? this.url : credentialedUrl(this.url, credentials);
         this.backoff = this.options.reconnect === false ? null : new Backoff(this.options.reconnect ?? {});
         this.rest = new RestClient(restBase(this.url), this.headers, this.options.fetch);
     }
@@ -169,7 +176,9 @@ export class NectarRealtimeClient {
         let socket: WebSocketLike;
         try {
             // ws and undici take headers as a second argument; a browser's WebSocket cannot send any.
-            socket = Object.keys(this.headers).length > 0 ? new Impl(this.url, { headers: this.headers }) : new Impl(this.url);
+            socket = Object.keys(this.socketHeaders).length > 0
+                ? new Impl(this.socketUrl, { headers: this.socketHeaders })
+                : new Impl(this.socketUrl);
         } catch (e) {
             // Nothing a retry would change (a bad URL, or headers given to a browser's WebSocket).
             this.emit("error", new Error(`cannot open ${this.url}: ${(e as Error).message}`));

@@ -65,6 +65,19 @@ export function authHeaders(credentials: Credentials): Record<string, string> {
     return headers;
 }
 
+/** The realtime URL carrying a key or token in its query (`apikey=`, `access_token=`), which
+ * Nectar accepts on the realtime upgrade only: a browser's WebSocket cannot send headers. */
+export function credentialedUrl(realtime: string, credentials: Credentials): string {
+    const url = new URL(realtime);
+    if (credentials.apiKey) {
+        url.searchParams.set("apikey", credentials.apiKey);
+    }
+    if (credentials.token) {
+        url.searchParams.set("access_token", credentials.token);
+    }
+    return url.toString();
+}
+
 /** A table reference resolved to service and table; the table is what follows the first dot. */
 export function resolveTable(ref: TableRef, defaultService?: string): TableTarget {
     if (typeof ref !== "string") {
