@@ -278,6 +278,8 @@ void Server::setup_realtime() {
     for (const ServiceConfig& service : config.services) {
         if (service.url.scheme == "postgresql") {
             setup.pg_services.emplace(service.name, pg_target_from_url(service.url));
+        } else if (service.url.scheme == "mysql" || service.url.scheme == "mariadb") {
+            setup.mysql_services.emplace(service.name, service.url);
         }
     }
     setup.data_dir = config.data_dir;

@@ -1,7 +1,8 @@
 #pragma once
-// A change capture: the source of one feed's events (PostgreSQL logical replication, polling).
-// Each capture runs on one worker's io_context and reports through its CaptureSink, which may
-// be called from that worker's thread only; the hub takes it from there (hub.hpp).
+// A change capture: the source of one feed's events (PostgreSQL logical replication, the
+// MariaDB binlog, polling). Each capture reports through its CaptureSink from one thread, in
+// order: a worker's io_context, or (MariaDB) its stream's own thread; the hub takes it from
+// there (hub.hpp). start() is called under the hub's lock: it must not call the sink itself.
 
 #include "realtime/change_event.hpp"
 

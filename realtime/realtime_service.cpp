@@ -1,5 +1,6 @@
 #include "realtime/realtime_service.hpp"
 
+#include "realtime/mysql_capture.hpp"
 #include "realtime/pg_capture.hpp"
 #include "realtime/poll_capture.hpp"
 
@@ -18,10 +19,17 @@ RealtimeService::RealtimeService(RealtimeSetup setup, const rest::ExposureStore&
     , hub_(setup_.limits,
            [this](const FeedSpec& spec, std::shared_ptr<CaptureSink> sink) { return make_capture(spec, std::move(sink)); })
     , endpoint_(hub_, exposures,
-                [this](std::string_view kind) { return kind == "postgresql" && !setup_.pg_services.empty(); },
+                [this](std::string_view kind) { return native_capture(kind); },
                 setup_.options) {}
 
 RealtimeService::~RealtimeService() { stop(); }
+
+bool RealtimeService::native_capture(std::string_view kind) const {
+    if (kind == "postgresql") {
+        return !setup_.pg_services.empty();
+    }
+    return (kind == "mysql" || kind == "mariadb") && !setup_.mysql_services.empty();
+}
 
 const CaptureWorker& RealtimeService::next_worker() {
     // Feeds go round robin over the workers, so captures share the load.
@@ -35,6 +43,16 @@ Result<std::unique_ptr<Capture>> RealtimeService::make_capture(const FeedSpec& s
     if (spec.poll) {
         const CaptureWorker& worker = next_worker();
         return std::unique_ptr<Capture>(std::make_unique<PollCapture>(worker.executor, *worker.engine, spec, std::move(sink)));
+    }
+    if (auto mysql = setup_.mysql_services.find(spec.service); mysql != setup_.mysql_services.end()) {
+        auto& stream = mysql_streams_[spec.service];
+        if (!stream) {
+            // One binlog dump (one replica server_id, one thread) per service, shared by its tables.
+            stream = std::make_shared<MysqlBinlogStream>(spec.service, mysql->second,
+                                                         binlog_server_id(setup_.data_dir, spec.service));
+        }
+        auto capture = std::make_unique<MysqlTableCapture>(stream, spec.table, std::move(sink));
+        return std::unique_ptr<Capture>(std::move(capture));
     }
     auto target = setup_.pg_services.find(spec.service);
     if (target == setup_.pg_services.end()) {
@@ -77,8 +95,13 @@ void RealtimeService::stop() {
         asio::post(sweep_timer_->get_executor(), [timer = sweep_timer_] { timer->cancel(); });
     }
     hub_.stop();
-    std::lock_guard lock(mutex_);
-    pg_streams_.clear();
+    // Binlog streams join their threads here, outside the lock (a connect ends within its timeout).
+    std::map<std::string, std::shared_ptr<MysqlBinlogStream>> mysql_streams;
+    {
+        std::lock_guard lock(mutex_);
+        pg_streams_.clear();
+        mysql_streams.swap(mysql_streams_);
+    }
 }
 
 } // namespace nectar::realtime

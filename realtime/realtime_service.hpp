@@ -4,6 +4,7 @@
 // once-a-second sweep of idle feeds.
 
 #include "federation/connectors/postgres/pg_target.hpp"
+#include "federation/connectors/service_url.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/ws_session.hpp"
 
@@ -23,6 +24,7 @@ class Engine;
 namespace nectar::realtime {
 
 class PgReplicationStream;
+class MysqlBinlogStream;
 
 /// One worker's loop and engine: where captures run.
 struct CaptureWorker {
@@ -33,6 +35,7 @@ struct CaptureWorker {
 struct RealtimeSetup {
     std::vector<CaptureWorker> workers;                     ///< at least one
     std::map<std::string, federation::PgTarget> pg_services; ///< PostgreSQL services by name (native capture)
+    std::map<std::string, federation::ServiceUrl> mysql_services; ///< MariaDB/MySQL services (binlog capture)
     std::string data_dir;                                   ///< names the replication slots
     HubLimits limits;
     RealtimeOptions options;
@@ -53,12 +56,15 @@ class RealtimeService {
 
   private:
     Result<std::unique_ptr<Capture>> make_capture(const FeedSpec& spec, std::shared_ptr<CaptureSink> sink);
+    /// Whether services of `kind` have native capture here.
+    bool native_capture(std::string_view kind) const;
     const CaptureWorker& next_worker();
 
     RealtimeSetup setup_;
-    std::mutex mutex_; ///< guards next_worker_ and pg_streams_
+    std::mutex mutex_; ///< guards next_worker_, pg_streams_ and mysql_streams_
     size_t next_worker_ = 0;
     std::map<std::string, std::shared_ptr<PgReplicationStream>> pg_streams_;
+    std::map<std::string, std::shared_ptr<MysqlBinlogStream>> mysql_streams_;
     Hub hub_;
     RealtimeEndpoint endpoint_;
     std::shared_ptr<boost::asio::steady_timer> sweep_timer_;

@@ -8,13 +8,16 @@
 
 The server keeps MariaDB's default collation (utf8mb4_general_ci, case-insensitive) on purpose:
 real deployments have it, and the MySQL dialect must produce PostgreSQL's results regardless.
-Row-based binlog with full metadata is on, so change-data-capture tests can read it.
+Row-based binlog with full metadata is on, so change-data-capture tests can read it;
+`MariaServer(binlog=False)` leaves the binlog off (a server native capture must refuse), and
+`extra_args` adds mariadbd options (["--binlog-row-image=MINIMAL"]).
 """
 
 import os
 import pathlib
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -70,7 +73,7 @@ def _unescape_field(field):
 class MariaServer:
     """mariadbd 10.11 in a temp dir; root reaches it over its unix socket, `USER` over TCP."""
 
-    def __init__(self, root_dir=None, db=DB, user=USER, password=PASSWORD):
+    def __init__(self, root_dir=None, db=DB, user=USER, password=PASSWORD, binlog=True, extra_args=()):
         parent = str(root_dir) if root_dir is not None else "/tmp"
         self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="nectar-mariadb-", dir=parent))
         os.chmod(self.tmp, 0o755)
@@ -86,6 +89,8 @@ class MariaServer:
         self.port = None
         self.proc = None
         self.watchdog = None
+        self.binlog = binlog
+        self.extra_args = list(extra_args)
 
     @property
     def url(self):
@@ -96,7 +101,7 @@ class MariaServer:
         if not self.data.exists():
             _run(_as_mysql([INSTALL_DB, "--no-defaults", f"--datadir={self.data}", "--user=mysql",
                             "--auth-root-authentication-method=normal", "--skip-test-db",
-                            "--skip-name-resolve"]))
+                            "--skip-name-resolve", f"--tmpdir={self.tmp}"]))
             fresh = True
         else:
             fresh = False
@@ -124,19 +129,24 @@ class MariaServer:
         return self
 
     def _server_args(self):
+        binlog = [
+            f"--log-bin={self.tmp / 'binlog'}",
+            "--binlog-format=ROW",
+            "--binlog-row-metadata=FULL",
+        ] if self.binlog else []
         return [
             MARIADBD, "--no-defaults",
             f"--datadir={self.data}",
             f"--socket={self.socket}",
             f"--pid-file={self.pid_file}",
             f"--log-error={self.log}",
+            # Its own temp dir: servers set up at the same time never clash over /tmp names.
+            f"--tmpdir={self.tmp}",
             "--bind-address=127.0.0.1",
             f"--port={self.port}",
             "--skip-name-resolve",
             "--character-set-server=utf8mb4",
-            f"--log-bin={self.tmp / 'binlog'}",
-            "--binlog-format=ROW",
-            "--binlog-row-metadata=FULL",
+            *binlog,
             "--server-id=1",
             "--max-connections=300",
             # Throwaway data: trade durability for a fast start and fast tests.
@@ -146,17 +156,27 @@ class MariaServer:
             "--innodb-doublewrite=0",
             "--sync-binlog=0",
             "--log-warnings=1",
+            *self.extra_args,
         ]
 
     def _wait_for_socket(self, timeout):
         # The TCP port opens a moment before the unix socket on some builds: wait for both.
+        # The file also exists a moment before the server listens on it: connect to be sure.
         deadline = time.monotonic() + timeout
-        while not self.socket.exists():
+        while not self._socket_accepts():
             if time.monotonic() > deadline:
-                raise RuntimeError(f"mariadbd socket {self.socket} did not appear within {timeout}s")
+                raise RuntimeError(f"mariadbd socket {self.socket} did not accept within {timeout}s")
             if self.proc.poll() is not None:
                 raise RuntimeError(f"mariadbd exited with code {self.proc.returncode}")
             time.sleep(0.05)
+
+    def _socket_accepts(self):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            try:
+                s.connect(str(self.socket))
+                return True
+            except OSError:
+                return False
 
     def _client(self, extra, db):
         cmd = [CLIENT, "--no-defaults", f"--socket={self.socket}", "-u", "root",

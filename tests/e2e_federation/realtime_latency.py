@@ -1,15 +1,21 @@
 """Rough commit→frame latency of realtime (not a benchmark, not a test: run it by hand).
 
-    /usr/bin/python3 tests/e2e_federation/realtime_latency.py [events_per_second] [seconds]
+    /usr/bin/python3 tests/e2e_federation/realtime_latency.py [events_per_second] [seconds] [pg|mariadb|all]
 
 Starts a throwaway PostgreSQL (wal_level=logical) and Nectar, subscribes over WebSocket, inserts
 rows at the given rate from another thread, and prints percentiles of frame arrival minus the
 commit timestamp PostgreSQL records (same machine, same clock), for native capture; then the
-same for polling mode (200 ms interval), measured from the INSERT's return."""
+same for polling mode (200 ms interval), measured from the INSERT's return.
+
+`mariadb` does the same for a throwaway MariaDB (binlog ROW, FULL metadata) and its binlog
+capture: the binlog only records commit times in whole seconds, so each row carries its
+statement's start, TIMESTAMP(6) DEFAULT NOW(6), and the figure is frame arrival minus that (an
+upper bound of commit→frame: it includes the INSERT's own execution)."""
 
 import asyncio
 import datetime
 import pathlib
+import subprocess
 import sys
 import threading
 import time
@@ -19,6 +25,7 @@ import psycopg2
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import harness  # noqa: E402
+from mariadb_server import MariaServer  # noqa: E402
 from realtime_client import Realtime  # noqa: E402
 
 
@@ -76,9 +83,66 @@ async def measure(nectar, pg, mode, rate, seconds, first_id):
     return latencies
 
 
+def maria_writer(maria, rate, seconds, first_id):
+    """One mariadb client session fed INSERTs at `rate` (each an autocommit transaction)."""
+    proc = subprocess.Popen(["/usr/bin/mariadb", "--no-defaults", f"--socket={maria.socket}", "-u", "root",
+                             "--batch", "--unbuffered", maria.db], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True)
+    start = time.monotonic()
+    for i in range(int(rate * seconds)):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        proc.stdin.write(f"INSERT INTO t (id, v) VALUES ({first_id + i}, 'x');\n")
+        proc.stdin.flush()
+    proc.stdin.close()
+    proc.wait()
+
+
+async def measure_maria(nectar, maria, rate, seconds):
+    rt = await Realtime.connect(nectar.http_port)
+    await rt.subscribe(id="m", service="my", table="t", mode="trigger")
+    await asyncio.sleep(1.5)
+    thread = threading.Thread(target=maria_writer, args=(maria, rate, seconds, 1))
+    thread.start()
+    latencies = []
+    while len(latencies) < int(rate * seconds):
+        got = await rt.recv(30)
+        now = time.time()
+        if got["type"] == "change":
+            latencies.append((now - datetime.datetime.fromisoformat(got["new"]["at"]).timestamp()) * 1000)
+    thread.join()
+    await rt.close()
+    return latencies
+
+
+def main_mariadb(rate, seconds):
+    maria = MariaServer()
+    nectar = None
+    try:
+        maria.start()
+        maria.execute("CREATE TABLE t (id int PRIMARY KEY, v text, at timestamp(6) NOT NULL DEFAULT NOW(6))")
+        nectar = harness.Nectar(harness.DEFAULT_NECTAR_BIN, ["--service", f"my={maria.url}"], name="rt-latency-maria")
+        nectar.start()
+        import requests
+        requests.post(f"http://127.0.0.1:{nectar.http_port}/api/v2/my/_expose", json={"tables": ["t"]}, timeout=30)
+        native = asyncio.run(measure_maria(nectar, maria, rate, seconds))
+        print(f"native (MariaDB binlog), {rate:g} inserts/s, statement start→frame: {percentiles(native)}")
+    finally:
+        if nectar is not None:
+            nectar.stop()
+            nectar.cleanup()
+        maria.stop()
+
+
 def main():
     rate = float(sys.argv[1]) if len(sys.argv) > 1 else 200
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5
+    which = sys.argv[3] if len(sys.argv) > 3 else "pg"
+    if which in ("mariadb", "all"):
+        main_mariadb(rate, seconds)
+    if which == "mariadb":
+        return
     pg = harness.PgServer(name="rt-latency")
     nectar = None
     try:
