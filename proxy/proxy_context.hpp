@@ -51,8 +51,8 @@ struct ProxyShared {
     std::atomic<int> sessions{0};
     /// The realtime hub for pg-wire LISTEN "service.table" (null until realtime is set up).
     realtime::Hub* hub = nullptr;
-    /// Whether a service kind has native change capture (else its feeds poll).
-    std::function<bool(std::string_view service_kind)> native_capture;
+    /// Whether a service has native change capture (else its feeds poll).
+    std::function<bool(std::string_view service)> native_capture;
 
   private:
     std::shared_ptr<const UserMap> users_ = std::make_shared<UserMap>();

@@ -287,8 +287,8 @@ void Server::setup_realtime() {
     realtime::add_realtime_route(http_router_);
     http_context_.websocket = &realtime_->endpoint();
     shared_.hub = &realtime_->hub();
-    shared_.native_capture = [endpoint = &realtime_->endpoint()](std::string_view kind) {
-        return endpoint->native_capture(kind);
+    shared_.native_capture = [endpoint = &realtime_->endpoint()](std::string_view service) {
+        return endpoint->native_capture(service);
     };
     realtime_->start();
 }

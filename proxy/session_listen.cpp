@@ -111,7 +111,7 @@ asio::awaitable<void> PgSession::listen_table(const std::string& channel, const 
     spec.service = service;
     spec.service_kind = worker_.engine->service_kind(service);
     spec.table = *found;
-    spec.poll = !(shared_.native_capture && shared_.native_capture(spec.service_kind));
+    spec.poll = !(shared_.native_capture && shared_.native_capture(spec.service));
     spec.poll_interval_ms = 1000;
     std::weak_ptr<PgSession> weak = weak_from_this();
     auto subscriber = std::make_shared<realtime::PostingSubscriber>(

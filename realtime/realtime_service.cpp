@@ -19,16 +19,15 @@ RealtimeService::RealtimeService(RealtimeSetup setup, const rest::ExposureStore&
     , hub_(setup_.limits,
            [this](const FeedSpec& spec, std::shared_ptr<CaptureSink> sink) { return make_capture(spec, std::move(sink)); })
     , endpoint_(hub_, exposures,
-                [this](std::string_view kind) { return native_capture(kind); },
+                [this](std::string_view service) { return native_capture(service); },
                 setup_.options) {}
 
 RealtimeService::~RealtimeService() { stop(); }
 
-bool RealtimeService::native_capture(std::string_view kind) const {
-    if (kind == "postgresql") {
-        return !setup_.pg_services.empty();
-    }
-    return (kind == "mysql" || kind == "mariadb") && !setup_.mysql_services.empty();
+bool RealtimeService::native_capture(std::string_view service) const {
+    // Services of the configuration only: one registered at runtime polls (no capture set up for it).
+    std::string name(service);
+    return setup_.pg_services.count(name) > 0 || setup_.mysql_services.count(name) > 0;
 }
 
 const CaptureWorker& RealtimeService::next_worker() {

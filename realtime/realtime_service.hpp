@@ -56,8 +56,8 @@ class RealtimeService {
 
   private:
     Result<std::unique_ptr<Capture>> make_capture(const FeedSpec& spec, std::shared_ptr<CaptureSink> sink);
-    /// Whether services of `kind` have native capture here.
-    bool native_capture(std::string_view kind) const;
+    /// Whether `service` has native capture here.
+    bool native_capture(std::string_view service) const;
     const CaptureWorker& next_worker();
 
     RealtimeSetup setup_;

@@ -37,7 +37,7 @@ resolve_subscription(const SubscribeFrame& frame, federation::Engine& engine, co
         filter = std::move(*bound);
     }
     const std::string& kind = engine.service_kind(frame.service);
-    bool native = native_capture(kind);
+    bool native = native_capture(frame.service);
     if (frame.mode == std::optional<std::string>("trigger") && !native) {
         co_return Error::make("0A000", "service \"" + frame.service + "\" (" + kind +
                                            ") has no native change capture yet: subscribe with \"mode\":\"poll\"");

@@ -189,7 +189,7 @@ class WsSession final : public Subscriber, public std::enable_shared_from_this<W
             co_return;
         }
         auto resolved = co_await resolve_subscription(frame, *request_.engine, endpoint_.exposures(),
-                                                      [this](std::string_view kind) { return endpoint_.native_capture(kind); },
+                                                      [this](std::string_view service) { return endpoint_.native_capture(service); },
                                                       endpoint_.options().default_poll_interval_ms);
         if (closing_) {
             co_return;

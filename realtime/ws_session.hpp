@@ -28,7 +28,7 @@ class RealtimeEndpoint final : public rest::WebSocketEndpoint {
   public:
     /// `native_capture`: whether a service has native capture (else subscriptions poll).
     RealtimeEndpoint(Hub& hub, const rest::ExposureStore& exposures,
-                     std::function<bool(std::string_view service_kind)> native_capture, RealtimeOptions options = {});
+                     std::function<bool(std::string_view service)> native_capture, RealtimeOptions options = {});
 
     boost::asio::awaitable<void> serve(boost::beast::tcp_stream& stream, Upgrade upgrade,
                                        rest::HttpRequest request) override;
@@ -37,7 +37,7 @@ class RealtimeEndpoint final : public rest::WebSocketEndpoint {
 
     Hub& hub() { return hub_; }
     const rest::ExposureStore& exposures() const { return exposures_; }
-    bool native_capture(std::string_view kind) const { return native_capture_(kind); }
+    bool native_capture(std::string_view service) const { return native_capture_(service); }
     const RealtimeOptions& options() const { return options_; }
 
   private:

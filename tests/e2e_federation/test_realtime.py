@@ -31,6 +31,7 @@ from realtime_client import Realtime  # noqa: E402
 
 NECTAR_BIN = pathlib.Path(os.environ.get("NECTAR_BIN", harness.DEFAULT_NECTAR_BIN))
 API_KEY = "realtime-e2e-key"
+ADMIN_KEY = "realtime-e2e-admin"
 PG_TABLES = ["items", "filtered", "resumed", "overflow", "restarted", "big", "polled", "idle", "shared"]
 PG_DDL = ";".join(
     f"CREATE TABLE {t} (id int PRIMARY KEY, name text, status text, price numeric(8,2), meta jsonb)"
@@ -79,7 +80,7 @@ def env():
         os.chmod(tmp.name, 0o777)
         args = ["--service", f"pg={e.pg.service_url()}", "--service", f"pgr={e.replica.service_url()}",
                 "--service", f"my={e.maria.url}", "--service", f"lite=sqlite://{e.lite_path}",
-                "--api-key", API_KEY]
+                "--api-key", API_KEY, "--api-key", f"{ADMIN_KEY}:admin"]
         e.nectar = harness.Nectar(NECTAR_BIN, args, name="rt-nectar")
         e.nectar.start()
         cleanup.append(e.nectar.cleanup)
@@ -502,4 +503,31 @@ def test_polling_mode(env, service):
         assert sorted(f["event"] for f in seen) == ["DELETE", "INSERT", "INSERT", "UPDATE"]
         write(env, "DELETE FROM polled")
         await other.changes(1)
+    run(scenario())
+
+
+def test_a_service_registered_at_runtime_polls_by_default(env):
+    """Native capture is set up for the configuration's services; a service added through
+    /api/v2/services (here: the same PostgreSQL under another name) polls instead of failing."""
+    headers = {"X-API-Key": ADMIN_KEY}
+    r = requests.post(f"{env.base}/services", headers=headers, timeout=30,
+                      json={"name": "later", "databaseType": "postgresql", "connectionString": env.pg.service_url()})
+    assert r.status_code == 201, r.text
+    r = requests.post(f"{env.base}/later/_expose", json={"tables": ["shared"]}, headers=headers, timeout=30)
+    assert r.status_code == 200, r.text
+
+    async def scenario():
+        rt = await connect(env)
+        sub = await rt.subscribe(id="l", service="later", table="shared", pollInterval=200)
+        assert sub["mode"] == "poll"
+        pg_exec(env, "INSERT INTO shared (id, name) VALUES (501, 'registered later')")
+        change = (await rt.changes(1))[0]
+        assert change["event"] == "INSERT" and change["new"]["name"] == "registered later"
+        # Asking for native capture there says what to do instead.
+        await rt.send({"type": "subscribe", "id": "n", "service": "later", "table": "shared", "mode": "trigger"})
+        error = await rt.recv()
+        while error["type"] == "snapshot":  # the polling subscription's, meanwhile
+            error = await rt.recv()
+        assert error["type"] == "error" and error["id"] == "n", error
+        assert error["error"]["sqlstate"] == "0A000" and "poll" in error["error"]["message"]
     run(scenario())
