@@ -222,7 +222,11 @@ bool Server::setup_http() {
         http_router_.add_middleware(rest::rate_limit_middleware(*http_rate_limiter_));
     }
     auto response_cache = std::make_shared<rest::ResponseCache>();
-    http_router_.add_middleware(rest::caching_middleware(response_cache));
+    // Set up before any request: realtime_ exists by the time a smart entry asks for its feed.
+    http_router_.add_middleware(rest::caching_middleware(
+        response_cache, {}, [this](const std::string& service, const std::string& table) {
+            return realtime_ != nullptr && realtime_->watch_for_cache(service, table);
+        }));
     for (auto& worker : workers_) { // pg-wire writes through the engine drop the cached reads of their table
         worker->engine->set_write_listener(rest::notify_written);
     }

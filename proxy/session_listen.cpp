@@ -35,13 +35,7 @@ const federation::TableInfo* find_channel_table(const federation::Catalog& catal
     if (tables == nullptr || !engine.has_service(service)) {
         return nullptr;
     }
-    const federation::TableInfo* found = nullptr;
-    for (const federation::TableInfo& t : tables->tables) {
-        if (t.name == table && (found == nullptr || t.schema == tables->default_schema)) {
-            found = &t;
-        }
-    }
-    return found;
+    return tables->find_table(table);
 }
 
 } // namespace

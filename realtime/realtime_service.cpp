@@ -20,7 +20,8 @@ RealtimeService::RealtimeService(RealtimeSetup setup, const rest::ExposureStore&
            [this](const FeedSpec& spec, std::shared_ptr<CaptureSink> sink) { return make_capture(spec, std::move(sink)); })
     , endpoint_(hub_, exposures,
                 [this](std::string_view service) { return native_capture(service); },
-                setup_.options) {}
+                setup_.options)
+    , cache_feeds_(hub_, setup_.workers, [this](std::string_view service) { return native_capture(service); }) {}
 
 RealtimeService::~RealtimeService() { stop(); }
 
@@ -93,6 +94,7 @@ void RealtimeService::stop() {
     if (sweep_timer_) {
         asio::post(sweep_timer_->get_executor(), [timer = sweep_timer_] { timer->cancel(); });
     }
+    cache_feeds_.stop();
     hub_.stop();
     // Binlog streams join their threads here, outside the lock (a connect ends within its timeout).
     std::map<std::string, std::shared_ptr<MysqlBinlogStream>> mysql_streams;

@@ -1,10 +1,11 @@
 #pragma once
 // Realtime as the server starts and stops it (Seastar-style start()/stop()): the hub, the
-// capture factory that places each feed's capture on a worker, the WebSocket endpoint, and the
-// once-a-second sweep of idle feeds.
+// capture factory that places each feed's capture on a worker, the WebSocket endpoint, the
+// response cache's change feeds, and the once-a-second sweep of idle feeds.
 
 #include "federation/connectors/postgres/pg_target.hpp"
 #include "federation/connectors/service_url.hpp"
+#include "realtime/cache_feeds.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/ws_session.hpp"
 
@@ -53,6 +54,8 @@ class RealtimeService {
 
     RealtimeEndpoint& endpoint() { return endpoint_; }
     Hub& hub() { return hub_; }
+    /// CacheFeeds::watch: whether `service`.`table`'s changes are followed for the response cache.
+    bool watch_for_cache(const std::string& service, const std::string& table) { return cache_feeds_.watch(service, table); }
 
   private:
     Result<std::unique_ptr<Capture>> make_capture(const FeedSpec& spec, std::shared_ptr<CaptureSink> sink);
@@ -67,6 +70,7 @@ class RealtimeService {
     std::map<std::string, std::shared_ptr<MysqlBinlogStream>> mysql_streams_;
     Hub hub_;
     RealtimeEndpoint endpoint_;
+    CacheFeeds cache_feeds_;
     std::shared_ptr<boost::asio::steady_timer> sweep_timer_;
     std::shared_ptr<std::atomic<bool>> sweep_stopped_ = std::make_shared<std::atomic<bool>>(false);
 };

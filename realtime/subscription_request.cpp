@@ -17,12 +17,7 @@ resolve_subscription(const SubscribeFrame& frame, federation::Engine& engine, co
     if (tables == nullptr || !engine.has_service(frame.service)) {
         co_return Error::make("3D000", "service \"" + frame.service + "\" does not exist");
     }
-    const federation::TableInfo* found = nullptr;
-    for (const federation::TableInfo& t : tables->tables) {
-        if (t.name == frame.table && (found == nullptr || t.schema == tables->default_schema)) {
-            found = &t;
-        }
-    }
+    const federation::TableInfo* found = tables->find_table(frame.table);
     if (found == nullptr || !exposures.is_exposed(frame.service, frame.table)) {
         co_return Error::make("42P01", "table \"" + frame.table + "\" " + (found ? "is not exposed" : "does not exist") +
                                            " in service \"" + frame.service + "\"" +

@@ -118,7 +118,7 @@ Result<std::chrono::seconds> read_ttl(const std::string& text, const CacheOption
 }
 
 /// The cache's part of a GET: a hit, or the handler's answer kept when it may be.
-awaitable<HttpResponse> cached_or_fresh(ResponseCache& cache, const CachePolicy& policy,
+awaitable<HttpResponse> cached_or_fresh(ResponseCache& cache, const CachePolicy& policy, const TableWatcher& watch,
                                         const HttpRequest& request, const HttpRouter::Handler& next) {
     std::string key = cache_key(request, policy.strategy);
     if (auto hit = cache.find(key, policy.ttl)) {
@@ -129,15 +129,18 @@ awaitable<HttpResponse> cached_or_fresh(ResponseCache& cache, const CachePolicy&
     // Only "smart" entries name their table, so only they are dropped when it is written.
     const std::string& service = request.path_param("service");
     std::string table = policy.strategy == Strategy::smart ? request.path_param("table") : std::string();
+    // Followed before the read: every write after it reaches the cache.
+    bool followed = table.empty() || !watch || watch(service, table);
     uint64_t read_version = cache.version(service, table);
     HttpResponse response = co_await next(request);
     add_etag(response);
-    bool kept = cacheable(response) && cache.store(key, response, service, table, policy.ttl, read_version);
+    bool kept = followed && cacheable(response) &&
+                cache.store(key, response, service, table, policy.ttl, read_version);
     set_header(response, "X-Cache-Status", kept ? "MISS" : "BYPASS");
     co_return response;
 }
 
-awaitable<HttpResponse> serve_get(std::shared_ptr<ResponseCache> cache, CacheOptions options,
+awaitable<HttpResponse> serve_get(std::shared_ptr<ResponseCache> cache, CacheOptions options, TableWatcher watch,
                                   const HttpRequest& request, const HttpRouter::Handler& next) {
     if (request.method != "GET" && request.method != "HEAD") {
         co_return co_await next(request);
@@ -154,7 +157,7 @@ awaitable<HttpResponse> serve_get(std::shared_ptr<ResponseCache> cache, CacheOpt
         add_etag(response);
         set_header(response, "X-Cache-Status", "BYPASS");
     } else {
-        response = co_await cached_or_fresh(*cache, *policy, request, next);
+        response = co_await cached_or_fresh(*cache, *policy, watch, request, next);
     }
     set_cache_control(response, request, *policy);
     co_return not_modified_or(std::move(response), request);
@@ -212,7 +215,8 @@ std::string cache_key(const HttpRequest& request, Strategy strategy) {
     return key;
 }
 
-HttpRouter::Middleware caching_middleware(std::shared_ptr<ResponseCache> cache, CacheOptions options) {
+HttpRouter::Middleware caching_middleware(std::shared_ptr<ResponseCache> cache, CacheOptions options,
+                                          TableWatcher watch) {
     std::weak_ptr<ResponseCache> weak = cache;
     auto subscription =
         std::make_shared<ChangeSubscription>([weak](std::string_view service, std::string_view table) {
@@ -221,9 +225,9 @@ HttpRouter::Middleware caching_middleware(std::shared_ptr<ResponseCache> cache, 
             }
         });
     // Not a lambda coroutine: serve_get's frame holds its own copies, whatever happens to this closure.
-    return [cache = std::move(cache), options, subscription](const HttpRequest& request,
-                                                             const HttpRouter::Handler& next) {
-        return serve_get(cache, options, request, next);
+    return [cache = std::move(cache), options, watch = std::move(watch), subscription](const HttpRequest& request,
+                                                                                     const HttpRouter::Handler& next) {
+        return serve_get(cache, options, watch, request, next);
     };
 }
 

@@ -10,6 +10,7 @@
 #include "rest/response_cache.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -35,8 +36,15 @@ Result<CachePolicy> read_cache_policy(const HttpRequest& request, const CacheOpt
 /// the caller (principal and role, or anonymous), since callers may see different rows.
 std::string cache_key(const HttpRequest& request, CachePolicy::Strategy strategy);
 
+/// Asked, before a "smart" read of a table, whether the table's changes are followed (realtime's
+/// CacheFeeds, which calls notify_written for each change); it starts following when not yet.
+/// Until it does, smart answers of that table are not kept (X-Cache-Status: BYPASS): a write
+/// straight in the backend would go unseen.
+using TableWatcher = std::function<bool(const std::string& service, const std::string& table)>;
+
 /// The middleware; it listens for table writes (ChangeListeners) as long as it exists. Add it
 /// inside rate limiting, so cached answers still count against a caller's limit.
-HttpRouter::Middleware caching_middleware(std::shared_ptr<ResponseCache> cache, CacheOptions options = {});
+HttpRouter::Middleware caching_middleware(std::shared_ptr<ResponseCache> cache, CacheOptions options = {},
+                                          TableWatcher watch = {});
 
 } // namespace nectar::rest

@@ -37,18 +37,6 @@ std::string component_name(const std::string& service, const std::string& table,
     return name;
 }
 
-/// The table `_table/{name}` reads: the one in the service's default schema when several
-/// schemas hold that name (as TableApi resolves it).
-const TableInfo* table_named(const ServiceTables& tables, std::string_view name) {
-    const TableInfo* found = nullptr;
-    for (const TableInfo& t : tables.tables) {
-        if (t.name == name && (found == nullptr || t.schema == tables.default_schema)) {
-            found = &t;
-        }
-    }
-    return found;
-}
-
 /// Every exposed table of every service, by service then table name.
 std::vector<DocumentedTable> exposed_tables(const Catalog& catalog, const ExposureStore& exposures) {
     std::vector<DocumentedTable> out;
@@ -68,7 +56,7 @@ std::vector<DocumentedTable> exposed_tables(const Catalog& catalog, const Exposu
             d.names.kind = tables->kind;
             d.names.component = component_name(service, name, used_components);
             d.names.tag = service + "." + name;
-            d.table = table_named(*tables, name);
+            d.table = tables->find_table(name);
             out.push_back(std::move(d));
         }
     }

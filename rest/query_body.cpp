@@ -54,13 +54,7 @@ Result<TableRef> joined_table(std::string_view name, const TableRef& base, const
         table = std::string(name.substr(dot + 1));
     }
     const ServiceTables* tables = base.catalog->service(service);
-    const TableInfo* found = nullptr;
-    for (size_t i = 0; tables != nullptr && i < tables->tables.size(); i++) {
-        const TableInfo& t = tables->tables[i];
-        if (t.name == table && (found == nullptr || t.schema == tables->default_schema)) {
-            found = &t;
-        }
-    }
+    const TableInfo* found = tables != nullptr ? tables->find_table(table) : nullptr;
     if (found == nullptr || !exposures.is_exposed(service, table)) {
         return Error::make("42P01", "_query: joined table \"" + std::string(name) + "\" " +
                                         (found ? "is not exposed" : "does not exist"));

@@ -329,12 +329,7 @@ boost::asio::awaitable<Result<TableRef>> find_exposed_table(const HttpRequest& r
     if (tables == nullptr) {
         co_return Error::make("3D000", "service \"" + service + "\" does not exist");
     }
-    const TableInfo* found = nullptr;
-    for (const TableInfo& t : tables->tables) {
-        if (t.name == name && (found == nullptr || t.schema == tables->default_schema)) {
-            found = &t;
-        }
-    }
+    const TableInfo* found = tables->find_table(name);
     if (found == nullptr || !exposures.is_exposed(service, name)) {
         co_return Error::make("42P01", "table \"" + name + "\" " + (found ? "is not exposed" : "does not exist") +
                                            " in service \"" + service + "\"" +

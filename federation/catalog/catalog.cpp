@@ -5,6 +5,16 @@
 
 namespace nectar::federation {
 
+const TableInfo* ServiceTables::find_table(std::string_view name) const {
+    const TableInfo* found = nullptr;
+    for (const TableInfo& t : tables) {
+        if (t.name == name && (found == nullptr || t.schema == default_schema)) {
+            found = &t;
+        }
+    }
+    return found;
+}
+
 namespace {
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {

@@ -21,6 +21,10 @@ struct ServiceTables {
     /// Set when the service could not be discovered (backend down): why, for the statements
     /// that name it; the other services' statements run on.
     std::optional<Error> unavailable;
+
+    /// The table `name` names in this service (`service.table`, `_table/{name}`): the one in the
+    /// default schema when several schemas hold that name; null when none does.
+    const TableInfo* find_table(std::string_view name) const;
 };
 
 /// A table found by name.

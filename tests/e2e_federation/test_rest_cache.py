@@ -1,7 +1,8 @@
 """HTTP caching of the REST face (SPEC §5, issue 4 part 6) on PostgreSQL, MariaDB and SQLite
 services: ETag and If-None-Match → 304 on every GET, Cache-Control, the response cache asked for
 with X-Cache-Strategy / X-Cache-TTL (MISS then HIT, per API key, TTL expiry), "smart" entries
-dropped by a write through Nectar's pg-wire face, errors never cached, bad headers answered 400.
+dropped by a write through Nectar's pg-wire face and by one straight in the database (the
+table's change feed), errors never cached, bad headers answered 400.
 Every body is compared with what the backend itself holds.
 
 Run: /usr/bin/python3 -m pytest tests/e2e_federation/test_rest_cache.py (NECTAR_BIN picks the binary).
@@ -80,7 +81,19 @@ def env():
             r = requests.post(f"{e.base}/{service}/_expose", json={"tables": ["items"]},
                               headers={"X-API-Key": KEY_ONE}, timeout=30)
             assert r.status_code == 200, r.text
+            wait_until_smart_entries_are_kept(e.base, service)
         yield e.nectar, backends, e.base
+
+
+def wait_until_smart_entries_are_kept(base, service):
+    """A table's first smart read starts following its changes; until that feed runs (a first
+    poll, here) its smart answers are BYPASS, never kept: a direct write could go unseen."""
+    first = get(base, service, 999, X_Cache_Strategy="smart")
+    assert first.headers["X-Cache-Status"] in ("BYPASS", "MISS"), first.headers
+    deadline = time.monotonic() + 10
+    while get(base, service, 999, X_Cache_Strategy="smart").headers["X-Cache-Status"] != "HIT":
+        assert time.monotonic() < deadline, f"{service}: smart answers are never kept"
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -200,6 +213,25 @@ def test_ttl_expiry_and_writes_straight_in_the_database(env, backends, base, ser
     assert fresh.headers["X-Cache-Status"] == "MISS"
     assert fresh.json()["data"] == backends.items(service)
     assert fresh.json()["data"][0]["name"] == "renamed"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_smart_entries_are_dropped_by_writes_straight_in_the_database(env, backends, base, service):
+    # The fixture's first smart read started following the table (here by polling each second:
+    # these servers have no logical replication or binlog, and Nectar falls back by itself).
+    assert get(base, service, 109, X_Cache_Strategy="smart").headers["X-Cache-Status"] == "MISS"
+    assert get(base, service, 109, X_Cache_Strategy="smart").headers["X-Cache-Status"] == "HIT"
+    backends.execute(service, "UPDATE items SET name = 'changed behind' WHERE id = 2")
+    deadline = time.monotonic() + 10
+    while True:
+        r = get(base, service, 109, X_Cache_Strategy="smart")
+        if r.headers["X-Cache-Status"] == "MISS":
+            break
+        assert time.monotonic() < deadline, "the direct write never dropped the smart entry"
+        time.sleep(0.2)
+    assert r.json()["data"] == backends.items(service)
+    assert r.json()["data"][1]["name"] == "changed behind"
+    backends.execute(service, "UPDATE items SET name = 'item 2' WHERE id = 2")
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -212,8 +212,8 @@ struct CachedRouter {
     int calls = 0;
     int status = 200;
 
-    CachedRouter() {
-        router.add_middleware(caching_middleware(cache));
+    explicit CachedRouter(TableWatcher watch = {}) {
+        router.add_middleware(caching_middleware(cache, {}, std::move(watch)));
         router.add("GET", "/api/v2/{service}/_table/{table}",
                    [this](const HttpRequest&) -> boost::asio::awaitable<HttpResponse> {
                        calls++;
@@ -286,6 +286,28 @@ TEST_CASE("caching middleware: MISS then HIT with the same body, Age, max-age; w
     t.run(ttl_request);
     notify_written("pg", "users");
     CHECK(header_or_empty(t.run(ttl_request), "X-Cache-Status") == "HIT");
+}
+
+TEST_CASE("caching middleware: smart answers are kept only once their table's changes are followed") {
+    bool followed = false;
+    std::vector<std::string> asked;
+    CachedRouter t([&](const std::string& service, const std::string& table) {
+        asked.push_back(service + "." + table);
+        return followed;
+    });
+    auto smart = get("/api/v2/pg/_table/users", {{"x-cache-strategy", "smart"}});
+    CHECK(header_or_empty(t.run(smart), "X-Cache-Status") == "BYPASS");
+    CHECK(header_or_empty(t.run(smart), "X-Cache-Status") == "BYPASS");
+    followed = true;
+    CHECK(header_or_empty(t.run(smart), "X-Cache-Status") == "MISS");
+    CHECK(header_or_empty(t.run(smart), "X-Cache-Status") == "HIT");
+    CHECK(asked == std::vector<std::string>{"pg.users", "pg.users", "pg.users"}); // a hit asks nothing
+    // "ttl" entries do not depend on the table's changes.
+    followed = false;
+    auto ttl = get("/api/v2/pg/_table/orders", {{"x-cache-strategy", "ttl"}});
+    CHECK(header_or_empty(t.run(ttl), "X-Cache-Status") == "MISS");
+    CHECK(header_or_empty(t.run(ttl), "X-Cache-Status") == "HIT");
+    CHECK(asked.size() == 3);
 }
 
 TEST_CASE("caching middleware: errors are never cached, bad headers are 400") {
