@@ -43,10 +43,6 @@ export interface ClientOptions extends Credentials {
     heartbeatTimeoutMs?: number;
     /** A connection not open by then is dropped and retried (default 10 s). */
     connectTimeoutMs?: number;
-    /** After this many resumed connections in a row that Nectar closed as a slow consumer (4008)
-     * before a single change came through, subscriptions stop resuming: they start from now and
-     * report a resync (default 2). A replay over Nectar's queue bound can never get through. */
-    maxSlowResumes?: number;
 }
 
 /** A connection open this long resets the reconnect delays. */
@@ -88,12 +84,7 @@ export class NectarRealtimeClient {
     private connectTimer: ReturnType<typeof setTimeout> | null = null;
     private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
     private silenceTimer: ReturnType<typeof setTimeout> | null = null;
-    /** The subscription whose replay is arriving, and the seq its `subscribed` gave. */
-    private replaying: { subscription: Subscription<any>; floor: number } | null = null;
     private openedAt: number | null = null;
-    /** Changes delivered on the current connection; resumed connections closed 4008 without any. */
-    private deliveredHere = 0;
-    private slowResumes = 0;
 
     constructor(options: ClientOptions | string) {
         this.options = typeof options === "string" ? { url: options } : { ...options };
@@ -153,9 +144,7 @@ export class NectarRealtimeClient {
         );
         this.subscriptions.set(subscription.id, subscription);
         if (this.status_ === "open") {
-            const frame = subscription.subscribeFrame();
-            this.send(frame);
-            if (frame.resumeFrom !== undefined) this.send({ type: "ping" }); // ends its replay (see opened)
+            this.send(subscription.subscribeFrame());
         } else if (this.status_ === "idle") {
             this.connect();
         }
@@ -228,16 +217,11 @@ export class NectarRealtimeClient {
     private opened(socket: WebSocketLike): void {
         if (socket !== this.socket) return;
         this.openedAt = Date.now();
-        this.deliveredHere = 0;
         this.clearTimer("connectTimer");
         this.setStatus("open");
-        this.replaying = null;
         for (const subscription of this.subscriptions.values()) {
             this.send(subscription.subscribeFrame());
         }
-        // Nectar answers frames in order: the pong comes after each resumed subscription's
-        // replay, and ends it even when no change follows.
-        this.send({ type: "ping" });
         const interval = this.options.heartbeatIntervalMs ?? 25_000;
         if (interval > 0) {
             this.heartbeatTimer = setInterval(() => this.heartbeat(socket), interval);
@@ -252,7 +236,6 @@ export class NectarRealtimeClient {
             this.emit("error", new Error("Nectar sent a frame this client does not understand"));
             return;
         }
-        this.endReplayUnless(frame);
         this.dispatch(frame);
     }
 
@@ -270,12 +253,10 @@ export class NectarRealtimeClient {
         }
         switch (frame.type) {
             case "subscribed":
-                if (subscription.onSubscribed(frame)) {
-                    this.replaying = { subscription, floor: frame.seq };
-                }
+                subscription.onSubscribed(frame);
                 break;
             case "change":
-                if (subscription.onChange(frame)) this.deliveredHere++;
+                subscription.onChange(frame);
                 break;
             case "snapshot":
                 subscription.onSnapshot(frame);
@@ -288,18 +269,6 @@ export class NectarRealtimeClient {
                 break;
             case "unsubscribed":
                 break;
-        }
-    }
-
-    /** Nectar sends a resumed subscription's replay right after its `subscribed`, with nothing
-     * in between: the first other frame ends it, and the subscription is then at the floor. */
-    private endReplayUnless(frame: ServerFrame): void {
-        const replay = this.replaying;
-        if (!replay) return;
-        const inReplay = frame.type === "change" && frame.id === replay.subscription.id && frame.seq <= replay.floor;
-        if (!inReplay) {
-            this.replaying = null;
-            replay.subscription.caughtUp(replay.floor);
         }
     }
 
@@ -323,15 +292,13 @@ export class NectarRealtimeClient {
 
     private lost(code: number, reason: string): void {
         // Delays grow again from the first only after a connection that lasted: a server that
-        // accepts and then closes at once (4008 again, say) is not hammered.
+        // accepts and then closes at once is not hammered.
         if (this.openedAt !== null && Date.now() - this.openedAt >= STABLE_AFTER_MS) {
             this.backoff?.reset();
         }
         this.openedAt = null;
-        this.countSlowResume(code);
         if (this.socket) detachHandlers(this.socket);
         this.socket = null;
-        this.replaying = null;
         this.clearTimers();
         for (const subscription of this.subscriptions.values()) {
             subscription.disconnected();
@@ -342,19 +309,6 @@ export class NectarRealtimeClient {
         }
         this.emit("close", { code, reason, reconnecting });
         this.scheduleReconnect();
-    }
-
-    private countSlowResume(code: number): void {
-        if (code !== CloseCode.slowConsumer || this.deliveredHere > 0) {
-            this.slowResumes = 0; // not a replay that cannot get through
-            return;
-        }
-        if (++this.slowResumes >= (this.options.maxSlowResumes ?? 2)) {
-            this.slowResumes = 0;
-            for (const subscription of this.subscriptions.values()) {
-                subscription.abandonPosition();
-            }
-        }
     }
 
     private scheduleReconnect(): void {
@@ -376,7 +330,6 @@ export class NectarRealtimeClient {
 
     private detach(subscription: Subscription<any>): void {
         if (!this.subscriptions.delete(subscription.id)) return;
-        if (this.replaying?.subscription === subscription) this.replaying = null;
         if (this.status_ === "open" && subscription.status !== "failed") {
             this.send({ type: "unsubscribe", id: subscription.id });
         }

@@ -47,8 +47,6 @@ export class LiveTable<R extends Row = Row> {
     private loaded = false;
     private stopped = false;
     private error: Error | null = null;
-    /** The seq of the `subscribed` that started the last REST read. */
-    private readAt: number | null = null;
     private unlisten: (() => void) | null = null;
 
     constructor(
@@ -75,17 +73,12 @@ export class LiveTable<R extends Row = Row> {
         const { filter, events, mode, pollInterval } = this.options;
         this.subscription = this.client.subscribe<R>(this.target, { filter, events, mode, pollInterval }, {
             onSubscribed: (info) => {
-                if (info.mode === "trigger" && !info.resumed) {
-                    this.readAt = info.seq;
-                    void this.refetch();
-                }
+                if (info.mode === "trigger" && !info.resumed) void this.refetch();
                 this.emit();
             },
             onChange: (change) => this.take(change),
             onSnapshot: (_rows, frame) => this.take(frame),
-            onResync: (frame) => {
-                if (frame.seq !== this.readAt) void this.refetch(); // else that read is under way
-            },
+            onResync: () => void this.refetch(),
             onError: (error) => this.fail(error),
         });
         this.emit();

@@ -73,8 +73,6 @@ export class Subscription<R extends Row = Row> {
     private mode_: CaptureMode | null = null;
     private resumeSent = false;
     private firstFrameSent = false;
-    /** The position given up after repeated 4008s: the next `subscribed` reports a resync. */
-    private abandoned: number | null = null;
     private waiters: { resolve: (info: SubscribedInfo) => void; reject: (error: Error) => void }[] = [];
 
     constructor(
@@ -94,7 +92,8 @@ export class Subscription<R extends Row = Row> {
     get status(): SubscriptionStatus {
         return this.status_;
     }
-    /** The seq of the last change delivered (or the position `subscribed`/`resync` gave). */
+    /** The seq of the last change delivered (or the position `subscribed`, `resync` or the
+     * `resumeFrom` option gave): where a reconnect resumes. */
     get lastSeq(): number | null {
         return this.lastSeq_;
     }
@@ -137,20 +136,13 @@ export class Subscription<R extends Row = Row> {
         else if (pollInterval !== undefined) frame.mode = "poll";
         if (pollInterval !== undefined) frame.pollInterval = pollInterval;
         const from = this.lastSeq_ ?? (this.firstFrameSent ? undefined : this.options.resumeFrom);
-        if (from !== undefined && from !== null && this.abandoned === null) frame.resumeFrom = from;
+        if (from !== undefined && from !== null) {
+            frame.resumeFrom = from;
+            this.lastSeq_ = from; // a reconnect before any change resumes from here too
+        }
         this.resumeSent = frame.resumeFrom !== undefined;
         this.firstFrameSent = true;
         return frame;
-    }
-
-    /** Stops resuming (its replay is more than Nectar lets one connection queue): the next
-     * subscribe starts from now, and its `subscribed` is reported as a resync. */
-    abandonPosition(): void {
-        const position = this.lastSeq_ ?? this.options.resumeFrom ?? null;
-        if (position !== null && this.abandoned === null) {
-            this.abandoned = position;
-            this.lastSeq_ = null;
-        }
     }
 
     /** The socket is gone: Nectar forgot this subscription; it is sent again on reconnect. */
@@ -160,8 +152,10 @@ export class Subscription<R extends Row = Row> {
         }
     }
 
-    /** Returns true when the frame starts a replay (changes up to its seq may follow). */
-    onSubscribed(frame: SubscribedFrame): boolean {
+    /** After a resumed `subscribed`, the missed changes up to its seq follow, then live ones;
+     * `lastSeq` moves only as they arrive (Nectar interleaves other frames with a replay, so
+     * nothing but a change of this subscription says how far it got). */
+    onSubscribed(frame: SubscribedFrame): void {
         this.status_ = "live";
         this.mode_ = frame.mode;
         const resumed = this.resumeSent;
@@ -172,32 +166,17 @@ export class Subscription<R extends Row = Row> {
         if (frame.pollInterval !== undefined) info.pollInterval = frame.pollInterval;
         for (const waiter of this.waiters.splice(0)) waiter.resolve(info);
         this.handlers.onSubscribed?.(info);
-        if (this.abandoned !== null) {
-            const resumeFrom = this.abandoned;
-            this.abandoned = null;
-            this.onResync({
-                type: "resync",
-                id: this.id,
-                resumeFrom,
-                seq: frame.seq,
-                message: "the client gave up resuming (Nectar closed it as a slow consumer while replaying): " +
-                    "read the table again, then follow the changes after seq",
-            });
-        }
-        return resumed;
     }
 
-    /** Returns whether the change was new (not one delivered before a reconnect). */
-    onChange(frame: ChangeFrame<R>): boolean {
+    onChange(frame: ChangeFrame<R>): void {
         if (this.lastSeq_ !== null && frame.seq <= this.lastSeq_) {
-            return false; // delivered before a reconnect: at least once on the wire, once here
+            return; // delivered before a reconnect: at least once on the wire, once here
         }
         this.lastSeq_ = frame.seq;
         this.handlers.onChange?.(frame);
         if (frame.event === "INSERT" && frame.new) this.handlers.onInsert?.(frame.new, frame);
         else if (frame.event === "UPDATE" && frame.new) this.handlers.onUpdate?.(frame.new, frame);
         else if (frame.event === "DELETE" && frame.old) this.handlers.onDelete?.(frame.old, frame);
-        return true;
     }
 
     onSnapshot(frame: SnapshotFrame<R>): void {
@@ -207,14 +186,6 @@ export class Subscription<R extends Row = Row> {
     onResync(frame: ResyncFrame): void {
         this.lastSeq_ = frame.seq; // the caller reads the table again, then follows from here
         this.handlers.onResync?.(frame);
-    }
-
-    /** Nothing this connection delivers for this feed is older than `seq` any more (the replay
-     * after a resumed `subscribed` is over): a later resume can start there, past filtered gaps. */
-    caughtUp(seq: number): void {
-        if (this.lastSeq_ === null || seq > this.lastSeq_) {
-            this.lastSeq_ = seq;
-        }
     }
 
     onError(body: ErrorBody): void {

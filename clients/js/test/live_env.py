@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
 import harness  # noqa: E402
 
 API_KEY = "js-client-live-key"
-PG_TABLES = ["items", "filtered", "unsubscribed", "resumed", "resynced", "slow", "hooked", "hook_filtered", "hook_resync", "hook_overflow"]
+PG_TABLES = ["items", "filtered", "unsubscribed", "resumed", "resynced", "slow", "hooked", "hook_filtered", "hook_slow", "hook_overflow"]
 # Old rows in full, except `hooked`: its DELETEs carry only the key, as by PostgreSQL's default.
 PG_DDL = ";".join(
     f"CREATE TABLE {t} (id int PRIMARY KEY, name text, status text, price numeric(8,2), meta jsonb)" +

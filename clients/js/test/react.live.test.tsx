@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
 /** useRealtimeData against a live Nectar, rendered with React in jsdom: the rows shown follow
  * inserts, updates and deletes made straight in PostgreSQL (native capture; REST read first) and
- * in SQLite (polling snapshots, the product brief's `{filter, pollInterval}`); after a resync
- * the hook reads the table again; unmounting unsubscribes. */
+ * in SQLite (polling snapshots, the product brief's `{filter, pollInterval}`); across a 4008
+ * close the resume brings every change; after a resync the hook reads the table again;
+ * unmounting unsubscribes. */
 
 import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -131,32 +132,42 @@ describe("useRealtimeData", () => {
         expect(listReads()).toHaveLength(1); // resumed: the missed changes came as events
     });
 
-    it("reads the table again after a resync", async () => {
+    it("keeps the rows right across a 4008 close: the resume brings every change, no second read", async () => {
         const { WebSocket, current } = gatedWebSocket();
-        const { fetch, listReads } = countingFetch("hook_resync");
+        const { fetch, listReads } = countingFetch("hook_slow");
         const client = makeClient({ WebSocket, fetch });
         const closes: number[] = [];
         client.on("close", (info) => closes.push(info.code));
-        renderInventory(client, "pg.hook_resync");
+        await pgExec("INSERT INTO hook_slow (id, name) VALUES (1, 'before')");
+        renderInventory(client, "pg.hook_slow");
+        await expectShown(["1:before"]);
         await waitFor(() => expect(screen.getByTestId("rows").dataset.status).toBe("live"));
-        expect(listReads()).toHaveLength(1);
-        // Stall the socket past Nectar's queue bound: the replay it would need cannot be queued
-        // either, so the client gives up resuming and reports a resync (see the client tests).
+        // Another client that only wants the last row tells when Nectar has captured them all.
+        const last: unknown[] = [];
+        const watcher = makeClient().subscribe("pg.hook_slow", { filter: { id: 100 }, onInsert: (r) => last.push(r) });
+        await watcher.whenSubscribed();
+        // Stall the socket past Nectar's queue bound (18 MB of changes, 8 MiB queue): 4008.
         current().pause();
         await pgExec(
-            "INSERT INTO hook_resync (id, name, status) SELECT g, 'row ' || g, repeat('x', 600000) FROM generate_series(1, 30) g",
+            "INSERT INTO hook_slow (id, name, status) SELECT g, 'row ' || g, repeat('x', 600000) FROM generate_series(2, 31) g",
         );
-        await pgExec("INSERT INTO hook_resync (id, name) VALUES (100, 'last')");
-        await sleep(1000);
+        await pgExec("UPDATE hook_slow SET name = 'updated' WHERE id = 1");
+        await pgExec("INSERT INTO hook_slow (id, name) VALUES (100, 'last')");
+        await waitFor(() => expect(last).toHaveLength(1), { timeout: 20_000 });
         current().resume();
-        await waitFor(() => expect(shown()).toHaveLength(31), { timeout: 30_000 });
-        expect(closes.filter((code) => code === 4008).length).toBeGreaterThanOrEqual(2);
-        expect(listReads()).toHaveLength(2); // the rows came from a second REST read
-        expect(shown().slice(0, 2)).toEqual(["1:row 1", "2:row 2"]);
-        expect(shown().at(-1)).toBe("100:last");
-        await pgExec("DELETE FROM hook_resync WHERE id <= 30");
-        await expectShown(["100:last"]);
-    });
+        const expected = ["1:updated", ...Array.from({ length: 30 }, (_, i) => `${i + 2}:row ${i + 2}`), "100:last"];
+        await expectShown(expected, 40_000);
+        expect(expected).toEqual(await held("hook_slow"));
+        expect(closes).toEqual([4008]);
+        expect(listReads()).toHaveLength(1); // the resume brought the changes: no second REST read
+        await waitFor(() => expect(screen.getByTestId("rows").dataset.status).toBe("live"));
+        // Live again (a few rows: one transaction's frames over 8 MiB would be a 4008 of its own).
+        await pgExec("DELETE FROM hook_slow WHERE id BETWEEN 2 AND 5");
+        await pgExec("INSERT INTO hook_slow (id, name) VALUES (101, 'live')");
+        await expectShown(["1:updated", ...expected.slice(5), "101:live"]);
+        expect(closes).toEqual([4008]);
+        expect(listReads()).toHaveLength(1);
+    }, 90_000);
 
     it("reads the table again when Nectar answers a resume with resync (its replay buffer overflowed)", async () => {
         const { gate, WebSocket, current } = gatedWebSocket();
@@ -182,14 +193,19 @@ describe("useRealtimeData", () => {
     });
 
     it("unsubscribes on unmount", async () => {
-        const client = makeClient();
+        const { WebSocket, current } = gatedWebSocket();
+        const client = makeClient({ WebSocket });
         const view = renderInventory(client, "pg.hooked");
         await expectShown(await held("hooked"));
         expect(client.activeSubscriptions).toHaveLength(1);
+        const after: unknown[] = [];
+        current().on("message", (data) => after.push(JSON.parse(String(data))));
         view.unmount();
         expect(client.activeSubscriptions).toHaveLength(0);
-        await pgExec("INSERT INTO hooked (id, name) VALUES (6, 'stool')");
-        await sleep(300);
+        await pgExec("INSERT INTO hooked (id, name) VALUES (6, 'stool') ON CONFLICT (id) DO UPDATE SET name = 'stool'");
+        await sleep(500);
+        // Nectar took the unsubscribe: the insert sent nothing more.
+        expect(after).toEqual([{ type: "unsubscribed", id: "s1" }]);
         expect(client.status).toBe("open");
     });
 });
