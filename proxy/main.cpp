@@ -4,11 +4,32 @@
 #include "proxy/config.hpp"
 #include "proxy/server.hpp"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <filesystem>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+namespace {
+
+/// Every client connection is a descriptor: the soft limit (often 1,024) goes up to the hard one,
+/// so 10,000 WebSocket subscribers or pg-wire clients are accepted, as PgBouncer does.
+void raise_open_files_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        rlim_t before = limit.rlim_cur;
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            spdlog::warn("cannot raise the open files limit from {}: {}", before, std::strerror(errno));
+        }
+    }
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     using namespace nectar::proxy;
@@ -49,6 +70,7 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(logger);
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
     spdlog::set_level(spdlog::level::from_str(config.log_level));
+    raise_open_files_limit();
     try {
         Server server(std::move(config), argc, argv);
         return server.run();
