@@ -247,6 +247,35 @@ class PgServer:
                             "-p", str(self.port), "-U", "postgres", "-d", db, "-f", "-"])
         return _run(cmd, input=sql, env=dict(os.environ, LC_ALL="C.UTF-8")).stdout
 
+    def enable_logical_replication(self):
+        """wal_level = logical (and room for slots), for Nectar's native change capture; restarts."""
+        with open(self.data / "postgresql.conf", "a") as f:
+            f.write("wal_level = logical\nmax_replication_slots = 10\nmax_wal_senders = 10\n")
+        self.restart()
+
+    def create_app(self, replication=False, sql="", admin_sql=""):
+        """The app role (with REPLICATION when asked) owning the app database; `admin_sql` runs
+        next as the superuser, then `sql` in the app database as the app role."""
+        role = "LOGIN REPLICATION" if replication else "LOGIN"
+        self.psql_admin(f"CREATE ROLE {APP_USER} {role} PASSWORD '{APP_PASSWORD}';"
+                        f"CREATE DATABASE {APP_DB} OWNER {APP_USER};{admin_sql}")
+        if sql:
+            self.psql_admin(f"SET ROLE {APP_USER}; {sql};", db=APP_DB)
+
+    def app_query(self, sql, params=None):
+        """Runs one statement straight on this server as the app role (autocommit, not through
+        Nectar); its rows, or None for a statement without any."""
+        import psycopg2  # only the suites that reach the backend directly need it
+        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=APP_USER, password=APP_PASSWORD,
+                                dbname=APP_DB)
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                return cur.fetchall() if cur.description else None
+        finally:
+            conn.close()
+
     def endpoint(self, **kw):
         return Endpoint(host="127.0.0.1", port=self.port, label="direct", **kw)
 

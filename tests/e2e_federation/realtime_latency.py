@@ -147,12 +147,8 @@ def main():
     nectar = None
     try:
         pg.start_fresh()
-        with open(pg.data / "postgresql.conf", "a") as f:
-            f.write("wal_level = logical\n")
-        pg.restart()
-        pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN REPLICATION PASSWORD '{harness.APP_PASSWORD}';"
-                      f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};")
-        pg.psql_admin(f"SET ROLE {harness.APP_USER}; CREATE TABLE t (id int PRIMARY KEY, v text);", db=harness.APP_DB)
+        pg.enable_logical_replication()
+        pg.create_app(replication=True, sql="CREATE TABLE t (id int PRIMARY KEY, v text)")
         nectar = harness.Nectar(harness.DEFAULT_NECTAR_BIN, ["--service", f"pg={pg.service_url()}"], name="rt-latency")
         nectar.start()
         import requests

@@ -28,8 +28,7 @@ def start_app_pg(name, admin_sql=""):
     pg = harness.PgServer(name=name)
     try:
         pg.start_fresh()
-        pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN PASSWORD '{harness.APP_PASSWORD}';"
-                      f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};{admin_sql}")
+        pg.create_app(admin_sql=admin_sql)
     except BaseException:
         pg.cleanup()
         raise

@@ -42,20 +42,13 @@ def env():
         e.pg = harness.PgServer(name="listen-pg")
         cleanup.append(e.pg.cleanup)
         e.pg.start_fresh()
-        with open(e.pg.data / "postgresql.conf", "a") as f:
-            f.write("wal_level = logical\nmax_replication_slots = 10\nmax_wal_senders = 10\n")
-        e.pg.restart()
-        e.pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN REPLICATION PASSWORD '{harness.APP_PASSWORD}';"
-                        f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};")
-        e.pg.psql_admin(f"SET ROLE {harness.APP_USER}; {PG_DDL};", db=harness.APP_DB)
+        e.pg.enable_logical_replication()
+        e.pg.create_app(replication=True, sql=PG_DDL)
         # A second server left at wal_level=replica: LISTEN falls back to polling there.
         e.replica = harness.PgServer(name="listen-pg-replica")
         cleanup.append(e.replica.cleanup)
         e.replica.start_fresh()
-        e.replica.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN PASSWORD '{harness.APP_PASSWORD}';"
-                             f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};")
-        e.replica.psql_admin(f"SET ROLE {harness.APP_USER}; CREATE TABLE items (id int PRIMARY KEY, name text);",
-                             db=harness.APP_DB)
+        e.replica.create_app(sql="CREATE TABLE items (id int PRIMARY KEY, name text)")
         tmp = tempfile.TemporaryDirectory(prefix="nectar-listen-lite-", dir="/tmp")
         cleanup.append(tmp.cleanup)
         e.lite_path = pathlib.Path(tmp.name) / "lite.db"
@@ -86,15 +79,7 @@ def nectar_conn(env, service, autocommit=True):
 
 def pg_exec(env, sql, params=None):
     """Straight at PostgreSQL, not through Nectar."""
-    conn = psycopg2.connect(host="127.0.0.1", port=env.pg.port, user=harness.APP_USER,
-                            password=harness.APP_PASSWORD, dbname=harness.APP_DB)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
+    return env.pg.app_query(sql, params)
 
 
 def lite_exec(env, sql, params=()):

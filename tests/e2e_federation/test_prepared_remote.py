@@ -66,15 +66,7 @@ def env():
 
 
 def db(env, sql, params=None):
-    conn = psycopg2.connect(host="127.0.0.1", port=env.pg.port, user=harness.APP_USER,
-                            password=harness.APP_PASSWORD, dbname=harness.APP_DB)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
+    return env.pg.app_query(sql, params)
 
 
 def log_after(env, since):

@@ -49,12 +49,8 @@ def start(cleanup):
     pg = harness.PgServer(name="js-pg")
     cleanup.append(pg.cleanup)
     pg.start_fresh()
-    with open(pg.data / "postgresql.conf", "a") as f:
-        f.write("wal_level = logical\nmax_replication_slots = 10\nmax_wal_senders = 10\n")
-    pg.restart()
-    pg.psql_admin(f"CREATE ROLE {harness.APP_USER} LOGIN REPLICATION PASSWORD '{harness.APP_PASSWORD}';"
-                  f"CREATE DATABASE {harness.APP_DB} OWNER {harness.APP_USER};")
-    pg.psql_admin(f"SET ROLE {harness.APP_USER}; {PG_DDL};", db=harness.APP_DB)
+    pg.enable_logical_replication()
+    pg.create_app(replication=True, sql=PG_DDL)
 
     tmp = tempfile.TemporaryDirectory(prefix="nectar-js-lite-", dir="/tmp")
     cleanup.append(tmp.cleanup)
