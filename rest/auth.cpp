@@ -79,6 +79,16 @@ Authenticator::Authenticator(const std::vector<ApiKey>& keys, bool authenticatio
     }
 }
 
+std::optional<HttpResponse> require_admin(const HttpRequest& request, std::string_view what) {
+    if (request.anonymous || request.role == "admin") {
+        return std::nullopt;
+    }
+    bool has_admin = std::find(request.roles.begin(), request.roles.end(), "admin") != request.roles.end();
+    std::string message = std::string(what) + " needs the role \"admin\"";
+    message += has_admin ? ": send X-Role: admin" : ", which this caller does not have";
+    return HttpResponse::error(403, "42501", message);
+}
+
 std::string Authenticator::challenge() const {
     return jwt_ ? "Bearer realm=\"nectar\", X-API-Key realm=\"nectar\"" : "X-API-Key realm=\"nectar\"";
 }

@@ -23,6 +23,10 @@ struct ApiKey {
     std::vector<std::string> roles;
 };
 
+/// Null for an administrator (the role "admin" chosen, or an anonymous loopback caller when no
+/// authentication is configured); else the 403 saying that `what` needs the role "admin".
+std::optional<HttpResponse> require_admin(const HttpRequest& request, std::string_view what);
+
 class Authenticator {
   public:
     /// `authentication_configured`: users, API keys or a JWT key exist (Config::has_authentication).

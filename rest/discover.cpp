@@ -1,6 +1,7 @@
 #include "rest/discover.hpp"
 
 #include "federation/engine.hpp"
+#include "rest/auth.hpp"
 #include "rest/relationships.hpp"
 #include "rest/table_api.hpp"
 
@@ -117,6 +118,10 @@ void write_routines(JsonWriter& w, const std::vector<RoutineInfo>& routines, boo
 }
 
 awaitable<HttpResponse> discover(const HttpRequest& request, const ExposureStore& exposures) {
+    // The whole schema, unexposed tables included: for whoever decides what to expose.
+    if (auto denied = require_admin(request, "_discover")) {
+        co_return std::move(*denied);
+    }
     const std::string& name = request.path_param("service");
     auto catalog = co_await request.engine->catalog();
     if (!catalog) {

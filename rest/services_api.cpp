@@ -1,6 +1,7 @@
 #include "rest/services_api.hpp"
 
 #include "federation/engine.hpp"
+#include "rest/auth.hpp"
 #include "rest/json_writer.hpp"
 #include "rest/service_body.hpp"
 #include "rest/service_health.hpp"
@@ -39,17 +40,7 @@ struct ServicesApi {
 };
 
 /// SPEC §5: the registry changes what every client can reach, so it is for administrators.
-std::optional<HttpResponse> require_admin(const HttpRequest& request) {
-    if (request.anonymous || request.role == "admin") {
-        return std::nullopt;
-    }
-    bool has_admin = std::find(request.roles.begin(), request.roles.end(), "admin") != request.roles.end();
-    return HttpResponse::error(403, "42501",
-                               has_admin
-                                   ? "the services registry needs the role \"admin\": send X-Role: admin"
-                                   : "the services registry needs the role \"admin\", which this caller "
-                                     "does not have");
-}
+constexpr std::string_view kRegistry = "the services registry";
 
 HttpResponse error_response(const Error& e) {
     int status = 400;
@@ -158,7 +149,7 @@ HttpResponse config_conflict(std::string_view name, std::string_view verb) {
 }
 
 boost::asio::awaitable<HttpResponse> register_service(ServicesApi& api, const HttpRequest& request) {
-    if (auto denied = require_admin(request)) {
+    if (auto denied = require_admin(request, kRegistry)) {
         co_return *denied;
     }
     auto service = parse_service_body(request.body);
@@ -191,7 +182,7 @@ boost::asio::awaitable<HttpResponse> register_service(ServicesApi& api, const Ht
 }
 
 boost::asio::awaitable<HttpResponse> list_services(ServicesApi& api, const HttpRequest& request) {
-    if (auto denied = require_admin(request)) {
+    if (auto denied = require_admin(request, kRegistry)) {
         co_return *denied;
     }
     auto configured = api.registry.config_services();
@@ -227,7 +218,7 @@ boost::asio::awaitable<HttpResponse> list_services(ServicesApi& api, const HttpR
 }
 
 boost::asio::awaitable<HttpResponse> get_service(ServicesApi& api, const HttpRequest& request) {
-    if (auto denied = require_admin(request)) {
+    if (auto denied = require_admin(request, kRegistry)) {
         co_return *denied;
     }
     auto name = path_service(api.registry, request);
@@ -248,7 +239,7 @@ boost::asio::awaitable<HttpResponse> get_service(ServicesApi& api, const HttpReq
 }
 
 boost::asio::awaitable<HttpResponse> patch_service(ServicesApi& api, const HttpRequest& request) {
-    if (auto denied = require_admin(request)) {
+    if (auto denied = require_admin(request, kRegistry)) {
         co_return *denied;
     }
     auto name = path_service(api.registry, request);
@@ -277,7 +268,7 @@ boost::asio::awaitable<HttpResponse> patch_service(ServicesApi& api, const HttpR
 }
 
 boost::asio::awaitable<HttpResponse> delete_service(ServicesApi& api, const HttpRequest& request) {
-    if (auto denied = require_admin(request)) {
+    if (auto denied = require_admin(request, kRegistry)) {
         co_return *denied;
     }
     auto name = path_service(api.registry, request);

@@ -1,6 +1,7 @@
 #include "rest/table_api.hpp"
 
 #include "federation/engine.hpp"
+#include "rest/auth.hpp"
 #include "rest/discover.hpp"
 #include "rest/etag.hpp"
 #include "rest/include_embed.hpp"
@@ -402,6 +403,10 @@ Result<std::vector<std::string>> string_array(simdjson::dom::element body, const
 }
 
 awaitable<HttpResponse> TableApi::expose(const HttpRequest& request) const {
+    // Exposing decides what every client may read and write.
+    if (auto denied = require_admin(request, "exposing tables and routines")) {
+        co_return std::move(*denied);
+    }
     const std::string& service = request.path_param("service");
     simdjson::dom::parser parser;
     simdjson::dom::element body;

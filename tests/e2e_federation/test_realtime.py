@@ -78,7 +78,7 @@ def env():
         cleanup.append(e.nectar.cleanup)
         base = f"http://127.0.0.1:{e.nectar.http_port}/api/v2"
         for service, tables in (("pg", PG_TABLES), ("pgr", ["items"]), ("my", ["polled"]), ("lite", ["polled"])):
-            r = requests.post(f"{base}/{service}/_expose", json={"tables": tables}, headers={"X-API-Key": API_KEY},
+            r = requests.post(f"{base}/{service}/_expose", json={"tables": tables}, headers={"X-API-Key": ADMIN_KEY},
                               timeout=30)
             assert r.status_code == 200, r.text
         e.base = base

@@ -66,7 +66,7 @@ def env():
         e.plain.execute("CREATE TABLE items (id int PRIMARY KEY, name varchar(40))")
         weak_url = f"mysql://{WEAK_USER}:{WEAK_PASSWORD}@127.0.0.1:{e.maria.port}/app"
         args = ["--service", f"my={e.maria.url}", "--service", f"nobin={e.plain.url}",
-                "--service", f"weak={weak_url}", "--api-key", API_KEY]
+                "--service", f"weak={weak_url}", "--api-key", f"{API_KEY}:admin"]
         e.nectar = harness.Nectar(NECTAR_BIN, args, name="rt-maria-nectar")
         e.nectar.start()
         cleanup.append(e.nectar.cleanup)

@@ -27,6 +27,7 @@ NECTAR_BIN = pathlib.Path(os.environ.get("NECTAR_BIN", harness.DEFAULT_NECTAR_BI
 SERVICES = ["pg", "my", "lite"]
 KEY_ONE = "cache-key-one"
 KEY_TWO = "cache-key-two"
+ADMIN_KEY = "cache-admin-key"
 ROWS = [(i, f"item {i}", i * 10) for i in range(1, 21)]
 
 DDL = {
@@ -73,13 +74,13 @@ class Backends:
 
 @pytest.fixture(scope="module")
 def env():
-    keys = ["--api-key", f"{KEY_ONE}:reader,auditor", "--api-key", f"{KEY_TWO}:reader"]
+    keys = ["--api-key", f"{KEY_ONE}:reader,auditor", "--api-key", f"{KEY_TWO}:reader", "--api-key", f"{ADMIN_KEY}:admin"]
     with three_services("cache", pg_sql=DDL["pg"], maria_sql=DDL["my"], lite_sql=DDL["lite"], nectar_args=keys) as e:
         backends = Backends(e.pg, e.maria, str(e.lite_path))
         for service in SERVICES:
             backends.reset(service)
             r = requests.post(f"{e.base}/{service}/_expose", json={"tables": ["items"]},
-                              headers={"X-API-Key": KEY_ONE}, timeout=30)
+                              headers={"X-API-Key": ADMIN_KEY}, timeout=30)
             assert r.status_code == 200, r.text
             wait_until_smart_entries_are_kept(e.base, service)
         yield e.nectar, backends, e.base

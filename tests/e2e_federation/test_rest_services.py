@@ -341,7 +341,7 @@ def test_wrong_secret_key_is_one_clear_startup_error(env):
         subprocess.run(["rm", "-rf", str(copy)], check=False)
 
 
-def test_only_admins_may_use_the_registry(env):
+def test_only_admins_may_use_the_registry_expose_and_discover(env):
     nectar = start_nectar(["--service", f"cfg=sqlite://{env['cfg']}", "--api-key", "admin-key-123:admin",
                            "--api-key", "reader-key-456:reader", "--api-key", "both-key-789:reader,admin"],
                           name="svc-auth")
@@ -363,6 +363,16 @@ def test_only_admins_may_use_the_registry(env):
         assert error_of(r, 403)
         r = requests.delete(f"{url}/lite2", headers={"X-API-Key": "admin-key-123"}, timeout=30)
         assert r.status_code == 200, r.text
+        # Exposing tables and _discover (the whole schema) are for administrators too.
+        base = f"http://127.0.0.1:{nectar.http_port}/api/v2/cfg"
+        for key, role, status in (("reader-key-456", None, 403), ("both-key-789", None, 403),
+                                  ("both-key-789", "admin", 200), ("admin-key-123", None, 200)):
+            headers = {"X-API-Key": key, **({"X-Role": role} if role else {})}
+            exposed = requests.post(f"{base}/_expose", json={"tables": ["people"]}, headers=headers, timeout=30)
+            discovered = requests.get(f"{base}/_discover", headers=headers, timeout=30)
+            assert (exposed.status_code, discovered.status_code) == (status, status), (key, exposed.text)
+            if status == 403:
+                assert "admin" in error_of(exposed, 403) and "admin" in error_of(discovered, 403)
         assert nectar.stop() == 0
     finally:
         nectar.cleanup()

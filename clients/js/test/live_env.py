@@ -62,7 +62,7 @@ def start(cleanup):
     os.chmod(lite_path, 0o666)
 
     nectar = harness.Nectar(binary, ["--service", f"pg={pg.service_url()}", "--service", f"lite=sqlite://{lite_path}",
-                                     "--api-key", API_KEY], name="js-nectar")
+                                     "--api-key", f"{API_KEY}:admin"], name="js-nectar")
     nectar.start()
     cleanup.append(lambda: stop_nectar(nectar))
     base = f"http://127.0.0.1:{nectar.http_port}/api/v2"
