@@ -31,7 +31,7 @@ from realtime_client import Realtime  # noqa: E402
 NECTAR_BIN = pathlib.Path(os.environ.get("NECTAR_BIN", harness.DEFAULT_NECTAR_BIN))
 API_KEY = "realtime-e2e-key"
 ADMIN_KEY = "realtime-e2e-admin"
-PG_TABLES = ["items", "filtered", "resumed", "overflow", "restarted", "big", "polled", "idle", "shared"]
+PG_TABLES = ["items", "filtered", "resumed", "away", "overflow", "restarted", "big", "polled", "idle", "shared"]
 PG_DDL = ";".join(
     f"CREATE TABLE {t} (id int PRIMARY KEY, name text, status text, price numeric(8,2), meta jsonb)"
     for t in PG_TABLES) + "; ALTER TABLE filtered REPLICA IDENTITY FULL; CREATE TABLE hidden (id int PRIMARY KEY)"
@@ -315,6 +315,41 @@ def test_resume_from_delivers_missed_events_once_in_order_then_resync(env):
         assert (await rt.expect("subscribed"))["seq"] == seen + 7
         resync = await rt.expect("resync")
         assert resync["id"] == "old" and resync["resumeFrom"] == 12345 and resync["seq"] == seen + 7
+    run(scenario())
+
+
+def test_a_ten_second_disconnect_resumes_every_missed_change_once_in_order(env):
+    """Issue 5's acceptance as written: the client is away 10 s while the table keeps changing
+    (its feed, left without subscribers, keeps capturing for its linger time)."""
+    async def scenario():
+        rt = await connect(env)
+        await rt.subscribe(id="a", service="pg", table="away")
+        pg_exec(env, "INSERT INTO away (id, name) VALUES (0, 'before')")
+        seen = (await rt.changes(1))[0]["seq"]
+        await rt.close()
+        left = time.monotonic()
+        expected = []
+        for i in range(1, 21):  # a change every half second while the client is away
+            pg_exec(env, "INSERT INTO away (id, name) VALUES (%s, 'while away')", (i,))
+            expected.append(("INSERT", i))
+            if i % 5 == 0:
+                pg_exec(env, "UPDATE away SET name = 'updated' WHERE id = %s", (i - 1,))
+                expected.append(("UPDATE", i - 1))
+            if i == 10:
+                pg_exec(env, "DELETE FROM away WHERE id = 1")
+                expected.append(("DELETE", 1))
+            await asyncio.sleep(0.5)
+        # Away at least 10 s, the last change well before the client is back.
+        await asyncio.sleep(max(1.0, 10.0 - (time.monotonic() - left)))
+        rt = await connect(env)
+        sub = await rt.subscribe(id="a", service="pg", table="away", resumeFrom=seen)
+        missed = await rt.changes(len(expected))
+        assert [(f["event"], (f["new"] or f["old"])["id"]) for f in missed] == expected
+        assert [f["seq"] for f in missed] == list(range(seen + 1, seen + 1 + len(expected)))
+        assert sub["seq"] == seen + len(expected)
+        assert await rt.quiet(0.5) == []  # each once
+        pg_exec(env, "INSERT INTO away (id, name) VALUES (100, 'back')")
+        assert (await rt.changes(1))[0]["seq"] == seen + len(expected) + 1
     run(scenario())
 
 
