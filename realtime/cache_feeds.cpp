@@ -108,11 +108,18 @@ struct CacheFeeds::State : std::enable_shared_from_this<State> {
         }
     }
 
-    /// Native capture failed (wal_level, privileges): poll instead, as LISTEN does.
+    /// Native capture that cannot start (wal_level, binlog, privileges): poll instead, as LISTEN
+    /// does. A live native feed that fails is left alone: its capture reconnects and resumes from
+    /// its position, so no change is lost, and the cached answers stay followed meanwhile.
     void fall_back_to_polling(const std::pair<std::string, std::string>& key, uint64_t handle, const Error& error) {
         std::lock_guard lock(mutex);
         auto found = watches.find(key);
         if (stopped || found == watches.end() || found->second.handle != handle || found->second.spec.poll) {
+            return;
+        }
+        if (found->second.live) {
+            spdlog::info("response cache: the change feed of {}.{} reports: {} (it resumes by itself)", key.first,
+                         key.second, error.message);
             return;
         }
         spdlog::info("response cache: following {}.{} by polling: {}", key.first, key.second, error.message);
