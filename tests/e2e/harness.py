@@ -348,6 +348,12 @@ class Nectar:
         self._stderr.close()
         return self.result
 
+    def stop_cleanly(self):
+        """Stops it and asserts a clean exit: code 0 and no sanitizer report."""
+        code = self.stop()
+        assert code == 0, self.stderr_tail()
+        assert not self.sanitizer_reports()
+
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()

@@ -8,7 +8,6 @@ transaction block, and ordinary channels (dotted or not) still pass through to P
 import json
 import os
 import pathlib
-import select
 import sqlite3
 import sys
 import tempfile
@@ -20,6 +19,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
+from pgwire_listen import nectar_conn, wait_notifies  # noqa: E402
 
 NECTAR_BIN = pathlib.Path(os.environ.get("NECTAR_BIN", harness.DEFAULT_NECTAR_BIN))
 PG_DDL = ("CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(8,2), meta jsonb);"
@@ -62,19 +62,12 @@ def env():
         e.nectar.start()
         cleanup.append(e.nectar.cleanup)
         yield e
-        code = e.nectar.stop()
-        assert code == 0, e.nectar.stderr_tail()
-        assert not e.nectar.sanitizer_reports()
+        e.nectar.stop_cleanly()
     finally:
         for step in reversed(cleanup):
             step()
 
 
-def nectar_conn(env, service, autocommit=True):
-    conn = psycopg2.connect(host="127.0.0.1", port=env.nectar.port, user=harness.APP_USER,
-                            password=harness.APP_PASSWORD, dbname=service)
-    conn.autocommit = autocommit
-    return conn
 
 
 def pg_exec(env, sql, params=None):
@@ -87,21 +80,6 @@ def lite_exec(env, sql, params=()):
         conn.execute(sql, params)
 
 
-def wait_notifies(conn, count, timeout=10.0):
-    """Reads conn until it holds `count` notifications or the timeout passes. Polls once first:
-    libpq may already hold notifications read with a statement's answer (psycopg2's commit()
-    does not collect them), which select() on the socket would never see."""
-    deadline = time.monotonic() + timeout
-    conn.poll()
-    while len(conn.notifies) < count:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        if select.select([conn], [], [], left) != ([], [], []):
-            conn.poll()
-    got = list(conn.notifies)
-    conn.notifies.clear()
-    return got
 
 
 def payload_of(text):
@@ -122,7 +100,7 @@ def assert_item(payload_row, db):
 
 
 def test_postgresql_changes_arrive_as_notifications(env):
-    conn = nectar_conn(env, "pg")
+    conn = nectar_conn(env.nectar, "pg")
     try:
         conn.cursor().execute('LISTEN "pg.items"')
         pg_exec(env, "INSERT INTO items VALUES (1, 'first', 12.50, '{\"a\": [1, 2]}')")
@@ -152,7 +130,7 @@ def test_postgresql_changes_arrive_as_notifications(env):
 
 
 def test_sqlite_changes_arrive_by_polling(env):
-    conn = nectar_conn(env, "lite")
+    conn = nectar_conn(env.nectar, "lite")
     try:
         conn.cursor().execute('LISTEN "lite.polled"')
         lite_exec(env, "INSERT INTO polled VALUES (7, 'lite row', 3.25)")
@@ -170,7 +148,7 @@ def test_sqlite_changes_arrive_by_polling(env):
 
 
 def test_postgresql_without_logical_wal_falls_back_to_polling(env):
-    conn = nectar_conn(env, "pgr")
+    conn = nectar_conn(env.nectar, "pgr")
     try:
         conn.cursor().execute('LISTEN "pgr.items"')
         outside = psycopg2.connect(host="127.0.0.1", port=env.replica.port, user=harness.APP_USER,
@@ -186,7 +164,7 @@ def test_postgresql_without_logical_wal_falls_back_to_polling(env):
 
 
 def test_big_row_carries_its_key_and_truncated(env):
-    conn = nectar_conn(env, "pg")
+    conn = nectar_conn(env.nectar, "pg")
     try:
         conn.cursor().execute('LISTEN "pg.items"')
         big = "x" * 9000
@@ -202,7 +180,7 @@ def test_big_row_carries_its_key_and_truncated(env):
 
 
 def test_unlisten_stops_notifications(env):
-    conn = nectar_conn(env, "pg")
+    conn = nectar_conn(env.nectar, "pg")
     try:
         cur = conn.cursor()
         cur.execute('LISTEN "pg.items"')
@@ -222,7 +200,7 @@ def test_unlisten_stops_notifications(env):
 
 
 def test_delivery_waits_for_the_transaction_block(env):
-    conn = nectar_conn(env, "pg", autocommit=False)
+    conn = nectar_conn(env.nectar, "pg", autocommit=False)
     try:
         cur = conn.cursor()
         cur.execute('LISTEN "pg.items"')
@@ -238,8 +216,8 @@ def test_delivery_waits_for_the_transaction_block(env):
 
 
 def test_ordinary_channels_still_pass_through(env):
-    listener = nectar_conn(env, "pg")
-    sender = nectar_conn(env, "pg")
+    listener = nectar_conn(env.nectar, "pg")
+    sender = nectar_conn(env.nectar, "pg")
     try:
         cur = listener.cursor()
         cur.execute('LISTEN "pg.no_such_table"')  # a dot but no table: an ordinary channel
@@ -260,7 +238,7 @@ def test_ordinary_channels_still_pass_through(env):
 
 
 def test_bad_listen_statements_get_postgresql_errors(env):
-    conn = nectar_conn(env, "pg")
+    conn = nectar_conn(env.nectar, "pg")
     try:
         cur = conn.cursor()
         with pytest.raises(psycopg2.errors.SyntaxError):
@@ -278,8 +256,8 @@ def test_bad_listen_statements_get_postgresql_errors(env):
 def test_a_client_that_does_not_read_is_closed(env):
     """Notifications wait in memory only up to a bound (16384 or 8 MiB): past it the session is
     closed rather than growing, and rather than dropping some silently."""
-    idle = nectar_conn(env, "pg")
-    other = nectar_conn(env, "pg")
+    idle = nectar_conn(env.nectar, "pg")
+    other = nectar_conn(env.nectar, "pg")
     try:
         idle.cursor().execute('LISTEN "pg.quiet"')
         # ~7 KB per notification, 3000 of them: over 8 MiB plus what the socket buffers hold.

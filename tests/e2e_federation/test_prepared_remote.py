@@ -10,7 +10,6 @@ import os
 import pathlib
 import re
 import sys
-import tempfile
 import time
 from decimal import Decimal
 
@@ -47,8 +46,6 @@ def env():
         e.pg = start_app_pg("prepared-pg", f"ALTER ROLE {harness.APP_USER} SET log_statement = 'all';")
         cleanup.append(e.pg.cleanup)
         e.pg.psql_admin(f"SET ROLE {harness.APP_USER}; {PG_DDL}", db=harness.APP_DB)
-        tmp = tempfile.TemporaryDirectory(prefix="nectar-prepared-", dir="/tmp")
-        cleanup.append(tmp.cleanup)
         e.nectar = harness.Nectar(NECTAR_BIN, ["--service", f"pg={e.pg.service_url()}", "--default-service", "pg"],
                                   name="prepared-nectar")
         e.nectar.start()
@@ -57,9 +54,7 @@ def env():
         r = requests.post(f"{e.base}/_expose", json={"tables": ["things"]}, timeout=30)
         assert r.status_code == 200, r.text
         yield e
-        code = e.nectar.stop()
-        assert code == 0, e.nectar.stderr_tail()
-        assert not e.nectar.sanitizer_reports()
+        e.nectar.stop_cleanly()
     finally:
         for step in reversed(cleanup):
             step()
@@ -133,7 +128,7 @@ def test_filters_of_every_bound_type_answer_as_postgresql(env):
             body = get(env, filter=json.dumps(rest_filter), sort="id", limit=500)
             expected = db(env, f"SELECT * FROM things WHERE {where} ORDER BY id", params)
             assert [normalized(r) for r in body["data"]] == [as_json_row(r) for r in expected], rest_filter
-            assert expected or rest_filter == {}, rest_filter
+            assert expected, rest_filter  # every case matches some rows: an empty answer proves nothing
 
 
 def test_pages_share_one_statement_with_limit_and_offset_bound(env):

@@ -83,9 +83,7 @@ def env():
             assert r.status_code == 200, r.text
         e.base = base
         yield e
-        code = e.nectar.stop()
-        assert code == 0, e.nectar.stderr_tail()
-        assert not e.nectar.sanitizer_reports()
+        e.nectar.stop_cleanly()
     finally:
         for step in reversed(cleanup):
             step()

@@ -11,19 +11,17 @@ import asyncio
 import json
 import os
 import pathlib
-import select
 import subprocess
 import sys
-import time
 from decimal import Decimal
 
-import psycopg2
 import pytest
 import requests
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import harness  # noqa: E402
+from pgwire_listen import nectar_conn, wait_notifies  # noqa: E402
 from mariadb_server import MariaServer  # noqa: E402
 from realtime_client import Realtime  # noqa: E402
 
@@ -76,9 +74,7 @@ def env():
                               timeout=30)
             assert r.status_code == 200, r.text
         yield e
-        code = e.nectar.stop()
-        assert code == 0, e.nectar.stderr_tail()
-        assert not e.nectar.sanitizer_reports()
+        e.nectar.stop_cleanly()
     finally:
         for step in reversed(cleanup):
             step()
@@ -285,29 +281,12 @@ def test_account_without_privileges_names_them(env):
 
 # --- pg-wire LISTEN ---
 
-def nectar_conn(env, service):
-    conn = psycopg2.connect(host="127.0.0.1", port=env.nectar.port, user=harness.APP_USER,
-                            password=harness.APP_PASSWORD, dbname=service)
-    conn.autocommit = True
-    return conn
 
 
-def wait_notifies(conn, count, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    conn.poll()
-    while len(conn.notifies) < count:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        if select.select([conn], [], [], left) != ([], [], []):
-            conn.poll()
-    got = list(conn.notifies)
-    conn.notifies.clear()
-    return got
 
 
 def test_listen_gets_binlog_changes(env):
-    conn = nectar_conn(env, "my")
+    conn = nectar_conn(env.nectar, "my")
     try:
         conn.cursor().execute('LISTEN "my.listened"')
         env.maria.execute("INSERT INTO listened VALUES (7, 'seven', 7.25); UPDATE listened SET name = 'sept' "
@@ -325,7 +304,7 @@ def test_listen_gets_binlog_changes(env):
 
 
 def test_listen_falls_back_to_polling_without_binlog(env):
-    conn = nectar_conn(env, "nobin")
+    conn = nectar_conn(env.nectar, "nobin")
     try:
         conn.cursor().execute('LISTEN "nobin.items"')
         env.plain.execute("INSERT INTO items VALUES (5, 'polled')")

@@ -80,9 +80,7 @@ def env():
         state = {"nectar": nectar, "pg": pg, "maria": maria, "lite": lite, "cfg": cfg,
                  "data_dir": nectar.tmp / "data", "cleanup": cleanup}
         yield state
-        code = state["nectar"].stop()
-        assert code == 0, state["nectar"].stderr_tail()
-        assert not state["nectar"].sanitizer_reports()
+        state["nectar"].stop_cleanly()
     finally:
         for step in reversed(cleanup):
             step()

@@ -112,9 +112,7 @@ def env():
         cleanup.append(nectar.cleanup)
         backends = Backends(pg1, pg0, maria, str(lite_path))
         yield nectar, backends
-        code = nectar.stop()
-        assert code == 0, nectar.stderr_tail()
-        assert not nectar.sanitizer_reports()
+        nectar.stop_cleanly()
     finally:
         for step in reversed(cleanup):
             step()
