@@ -54,12 +54,16 @@ class SessionTransaction {
     /// Whether the session's own PostgreSQL connection is inside a transaction block the engine
     /// does not run: writes through the engine are refused then (they could not commit with it).
     void set_outer_block(bool open) { outer_block_ = open; }
+    /// How the last block ended, reported once: for effects that wait for it (LISTEN in a block).
+    enum class End { none, commit, rollback };
+    End take_end() { return std::exchange(end_, End::none); }
 
   private:
     friend class WriteRunner;
     enum class State { idle, open, failed };
     State state_ = State::idle;
     bool outer_block_ = false;
+    End end_ = End::none;
     std::vector<std::unique_ptr<Transaction>> services_; ///< written in this block, first write first
     std::map<std::string, std::unique_ptr<Connector>, std::less<>> pinned_; ///< connector_for's, per service
     std::vector<std::pair<std::string, std::string>> written_; ///< (service, table) the block wrote, told at COMMIT

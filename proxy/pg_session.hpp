@@ -74,6 +74,8 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     void on_backend_message(char type, std::string_view body, std::string_view raw);
     void on_backend_error(Expectation& head, std::string_view body, std::string_view raw);
     void note_transaction_end(std::string_view command_tag);
+    /// At a ReadyForQuery 'I': whether the transaction that just ended committed.
+    bool block_committed() const;
     void on_ready_for_query(char status, bool swallowed);
     void on_statement_failed(const Expectation& expectation);
     void skip_until_sync();
@@ -91,12 +93,17 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     // LISTEN "service.table": realtime changes as notifications (session_listen.cpp).
     /// Answers a LISTEN / UNLISTEN that names a Nectar table; false: the statement goes on as usual.
     asio::awaitable<bool> try_table_listen(const protocol::Frame& frame);
-    asio::awaitable<void> listen_table(const std::string& channel, const std::string& service,
+    asio::awaitable<void> listen_table(bool in_block, const std::string& channel, const std::string& service,
                                        const std::string& table);
     /// Waits (bounded) for the capture of a new subscription to run; its error, if it failed.
     asio::awaitable<std::optional<Error>> await_capture_live(uint64_t handle);
     void unlisten_table(const std::string& channel);
-    void unlisten_tables();
+    /// UNLISTEN *; `in_block`: only marked, for the block's end to settle.
+    void unlisten_tables(bool in_block = false);
+    /// The transaction block ended: its table LISTENs and UNLISTENs stand or fall with it.
+    void settle_table_listens(bool committed);
+    /// Inside a failed block: answers 25P02 as PostgreSQL does, and true.
+    bool refuse_in_failed_block();
     void on_feed_message(uint64_t handle, const realtime::FeedMessage& message);
     /// Sends waiting notifications if the session is between statements and outside a block.
     void deliver_notifications();
@@ -104,6 +111,7 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     void deliver_before_ready(char status);
     /// The client waits for nothing: deliver now, and start a write if none is running.
     void send_notifications_while_idle();
+    void write_waiting_notifications();
     void close_for_notification_overflow();
 
     // Client output.
@@ -169,9 +177,16 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
         std::string channel; ///< as the client named it
         uint64_t handle = 0; ///< the hub's
         federation::TableInfo table;
+        /// LISTEN/UNLISTEN inside a transaction block take effect at its COMMIT (as in PostgreSQL);
+        /// until then a pending LISTEN's changes are not notified.
+        enum class Pending { none, listen, unlisten } pending = Pending::none;
     };
     std::vector<TableListen> table_listens_;
-    std::deque<std::string> notifications_; ///< whole NotificationResponse messages
+    struct WaitingNotification {
+        uint64_t handle = 0;  ///< the subscription's (TableListen::handle)
+        std::string message;  ///< the whole NotificationResponse
+    };
+    std::deque<WaitingNotification> notifications_;
     size_t notification_bytes_ = 0;
     bool awaiting_client_ = false;        ///< serve() waits for the client's next message
     uint64_t capture_wait_handle_ = 0;    ///< a LISTEN waiting for its capture to run

@@ -198,6 +198,11 @@ void PgSession::on_backend_message(char type, std::string_view body, std::string
                 pending_changes_.insert(pending_changes_.end(), std::make_move_iterator(head.query_changes.begin()),
                                         std::make_move_iterator(head.query_changes.end()));
             }
+            if (pass && body == "I" && engine_transaction_.status() == 'I') {
+                // Before the waiting notifications go out: an UNLISTEN committed now drops its own.
+                // (A block of the engine's own ends in run_engine_frame.)
+                settle_table_listens(block_committed());
+            }
             if (pass) {
                 if (std::next(expected_.begin()) == expected_.end()) {
                     deliver_before_ready(body.empty() ? 'I' : body[0]); // the last answer owed
@@ -270,6 +275,10 @@ void PgSession::note_transaction_end(std::string_view command_tag) {
     }
 }
 
+bool PgSession::block_committed() const {
+    return tx_end_ == TxEnd::commit || (tx_end_ == TxEnd::none && !error_in_segment_);
+}
+
 void PgSession::on_ready_for_query(char status, bool swallowed) {
     backend_status_ = status;
     server_awaits_client_ = false;
@@ -278,7 +287,7 @@ void PgSession::on_ready_for_query(char status, bool swallowed) {
     }
     if (status == 'I') {
         // The transaction ended: its session-state effects stand or fall with it.
-        bool committed = tx_end_ == TxEnd::commit || (tx_end_ == TxEnd::none && !error_in_segment_);
+        bool committed = block_committed();
         if (committed && !pending_changes_.empty()) {
             if (state_.apply(pending_changes_, *backend_)) {
                 statements_.clear();

@@ -142,6 +142,9 @@ asio::awaitable<void> PgSession::run_engine_frame(const protocol::Frame& frame) 
     if (!result) {
         protocol::write_error(client_out_, result.error());
     }
+    if (auto end = engine_transaction_.take_end(); end != federation::SessionTransaction::End::none) {
+        settle_table_listens(end == federation::SessionTransaction::End::commit);
+    }
     deliver_before_ready(engine_status());
     protocol::write_ready_for_query(client_out_, engine_status());
 }

@@ -50,7 +50,14 @@ asio::awaitable<bool> PgSession::try_table_listen(const protocol::Frame& frame) 
         co_return false;
     }
     if (statement->all) {
-        unlisten_tables();
+        co_await settle_backend();
+        if (!engine_only_ && engine_status() == 'E') {
+            co_return false; // PostgreSQL refuses it: nothing changes
+        }
+        if (refuse_in_failed_block()) {
+            co_return true;
+        }
+        unlisten_tables(engine_status() == 'T');
         if (!engine_only_) {
             co_return false; // PostgreSQL forgets the session's ordinary channels too
         }
@@ -68,8 +75,25 @@ asio::awaitable<bool> PgSession::try_table_listen(const protocol::Frame& frame) 
             co_return false; // an ordinary channel
         }
         co_await settle_backend();
-        if (statement->unlisten) {
-            unlisten_table(statement->channel);
+        if (refuse_in_failed_block()) {
+            co_return true;
+        }
+        bool in_block = engine_status() == 'T';
+        for (TableListen& listen : table_listens_) {
+            if (listen.channel != statement->channel) {
+                continue;
+            }
+            using Pending = TableListen::Pending;
+            if (!statement->unlisten) {
+                if (listen.pending == Pending::unlisten) {
+                    listen.pending = Pending::none; // LISTEN again in the block: the UNLISTEN is undone
+                }
+            } else if (in_block && listen.pending != Pending::listen) {
+                listen.pending = Pending::unlisten;
+            } else {
+                unlisten_table(statement->channel); // (a LISTEN of this block is simply undone)
+            }
+            break;
         }
         protocol::write_command_complete(client_out_, statement->unlisten ? "UNLISTEN" : "LISTEN");
         deliver_before_ready(engine_status());
@@ -87,11 +111,24 @@ asio::awaitable<bool> PgSession::try_table_listen(const protocol::Frame& frame) 
         co_return false; // not a table: an ordinary PostgreSQL channel that happens to hold a dot
     }
     co_await settle_backend();
-    co_await listen_table(statement->channel, service, table);
+    if (refuse_in_failed_block()) {
+        co_return true;
+    }
+    co_await listen_table(engine_status() == 'T', statement->channel, service, table);
     co_return true;
 }
 
-asio::awaitable<void> PgSession::listen_table(const std::string& channel, const std::string& service,
+bool PgSession::refuse_in_failed_block() {
+    if (engine_status() != 'E') {
+        return false;
+    }
+    protocol::write_error(client_out_, Error::make("25P02", "current transaction is aborted, commands ignored until "
+                                                            "end of transaction block"));
+    protocol::write_ready_for_query(client_out_, 'E');
+    return true;
+}
+
+asio::awaitable<void> PgSession::listen_table(bool in_block, const std::string& channel, const std::string& service,
                                               const std::string& table) {
     auto catalog = co_await worker_.engine->catalog();
     const federation::TableInfo* found = catalog ? find_channel_table(**catalog, *worker_.engine, service, table) : nullptr;
@@ -120,7 +157,9 @@ asio::awaitable<void> PgSession::listen_table(const std::string& channel, const 
         if (!joined) {
             failure = joined.error();
         } else {
-            table_listens_.push_back(TableListen{channel, joined->handle, spec.table});
+            // Subscribed now even in a block, so that the feed runs by COMMIT; changes wait for it.
+            table_listens_.push_back(TableListen{channel, joined->handle, spec.table,
+                                                 in_block ? TableListen::Pending::listen : TableListen::Pending::none});
             if (!joined->live && joined->error) {
                 failure = joined->error; // the feed's capture is already failing
             } else if (!joined->live) {
@@ -175,12 +214,46 @@ void PgSession::unlisten_table(const std::string& channel) {
     }
 }
 
-void PgSession::unlisten_tables() {
+void PgSession::unlisten_tables(bool in_block) {
+    if (in_block) {
+        using Pending = TableListen::Pending;
+        for (auto it = table_listens_.begin(); it != table_listens_.end();) {
+            if (it->pending == Pending::listen) {
+                shared_.hub->unsubscribe(it->handle); // this block's own LISTEN: simply undone
+                it = table_listens_.erase(it);
+            } else {
+                it->pending = Pending::unlisten;
+                ++it;
+            }
+        }
+        return;
+    }
     for (const TableListen& listen : table_listens_) {
         shared_.hub->unsubscribe(listen.handle);
     }
     table_listens_.clear();
     // Like PostgreSQL's UNLISTEN: notifications already waiting are still delivered.
+}
+
+void PgSession::settle_table_listens(bool committed) {
+    using Pending = TableListen::Pending;
+    for (auto it = table_listens_.begin(); it != table_listens_.end();) {
+        bool undone = it->pending == (committed ? Pending::unlisten : Pending::listen);
+        if (undone) {
+            shared_.hub->unsubscribe(it->handle);
+            // What the block heard on an UNLISTENed channel is not delivered after it either.
+            uint64_t handle = it->handle;
+            std::erase_if(notifications_, [&](const WaitingNotification& waiting) {
+                bool drop = waiting.handle == handle;
+                notification_bytes_ -= drop ? waiting.message.size() : 0;
+                return drop;
+            });
+            it = table_listens_.erase(it);
+        } else {
+            it->pending = Pending::none;
+            ++it;
+        }
+    }
 }
 
 void PgSession::on_feed_message(uint64_t handle, const realtime::FeedMessage& message) {
@@ -206,14 +279,14 @@ void PgSession::on_feed_message(uint64_t handle, const realtime::FeedMessage& me
             listen = &l;
         }
     }
-    if (listen == nullptr) {
-        return; // unlistened meanwhile
+    if (listen == nullptr || listen->pending == TableListen::Pending::listen) {
+        return; // unlistened meanwhile, or listening only once its block commits
     }
     std::string notification;
     protocol::write_notification(notification, process_id_, listen->channel,
                                  realtime::notification_payload(listen->table, *message.change));
     notification_bytes_ += notification.size();
-    notifications_.push_back(std::move(notification));
+    notifications_.push_back(WaitingNotification{handle, std::move(notification)});
     if (notifications_.size() > kMaxWaitingNotifications ||
         notification_bytes_ + client_out_.size() > kMaxWaitingNotificationBytes) {
         close_for_notification_overflow();
@@ -244,8 +317,12 @@ void PgSession::deliver_notifications() {
         engine_status() != 'I') {
         return;
     }
-    for (const std::string& notification : notifications_) {
-        send(notification);
+    write_waiting_notifications();
+}
+
+void PgSession::write_waiting_notifications() {
+    for (const WaitingNotification& notification : notifications_) {
+        send(notification.message);
     }
     notifications_.clear();
     notification_bytes_ = 0;
@@ -258,11 +335,7 @@ void PgSession::deliver_before_ready(char status) {
         engine_transaction_.status() != 'I') {
         return;
     }
-    for (const std::string& notification : notifications_) {
-        send(notification);
-    }
-    notifications_.clear();
-    notification_bytes_ = 0;
+    write_waiting_notifications();
 }
 
 void PgSession::close_for_notification_overflow() {

@@ -215,6 +215,71 @@ def test_delivery_waits_for_the_transaction_block(env):
         conn.close()
 
 
+def insert_row(env, service, id_, name):
+    """Straight into the service's backend, not through Nectar."""
+    if service == "pg":
+        pg_exec(env, "INSERT INTO items VALUES (%s, %s, 1.00, null)", (id_, name))
+    else:
+        lite_exec(env, "INSERT INTO polled VALUES (?, ?, 1.00)", (id_, name))
+
+
+@pytest.mark.parametrize("service,table", [("pg", "items"), ("lite", "polled")])
+def test_listen_and_unlisten_in_a_block_take_effect_at_its_commit(env, service, table):
+    """As in PostgreSQL: LISTEN/UNLISTEN inside a transaction block count from its COMMIT and
+    are undone by its ROLLBACK; changes committed before a LISTEN's COMMIT are not notified, nor
+    are those an UNLISTEN's block heard; inside a failed block both are refused with 25P02.
+    (pg: the block is PostgreSQL's; lite: the engine's.)"""
+    channel = f"{service}.{table}"
+    settle = 2.5  # past the capture's delay (SQLite polls each second) before the block ends
+    conn = nectar_conn(env.nectar, service)
+    try:
+        cur = conn.cursor()
+        cur.execute("BEGIN")
+        cur.execute(f'LISTEN "{channel}"')
+        insert_row(env, service, 70, "during rolled-back listen")
+        time.sleep(settle)
+        cur.execute("ROLLBACK")
+        insert_row(env, service, 71, "after rollback")
+        assert wait_notifies(conn, 1, timeout=settle) == []  # the LISTEN was undone
+
+        cur.execute("BEGIN")
+        cur.execute(f'LISTEN "{channel}"')
+        insert_row(env, service, 72, "before commit")
+        time.sleep(settle)
+        cur.execute("COMMIT")
+        insert_row(env, service, 73, "after commit")
+        got = wait_notifies(conn, 2, timeout=settle + 2)
+        assert [payload_of(n.payload)["new"]["id"] for n in got] == [73]
+
+        cur.execute("BEGIN")
+        cur.execute(f'UNLISTEN "{channel}"')
+        cur.execute("ROLLBACK")
+        insert_row(env, service, 74, "still listening")
+        [kept] = wait_notifies(conn, 1)
+        assert payload_of(kept.payload)["new"]["id"] == 74
+
+        cur.execute("BEGIN")
+        cur.execute("UNLISTEN *")
+        insert_row(env, service, 75, "heard in the block, dropped at its commit")
+        time.sleep(settle)
+        cur.execute("COMMIT")
+        insert_row(env, service, 76, "unheard")
+        assert wait_notifies(conn, 2, timeout=settle) == []
+
+        cur.execute("BEGIN")
+        with pytest.raises(psycopg2.errors.DivisionByZero):
+            cur.execute("SELECT 1/0")
+        with pytest.raises(psycopg2.errors.InFailedSqlTransaction):
+            cur.execute(f'LISTEN "{channel}"')
+        cur.execute("ROLLBACK")
+        insert_row(env, service, 77, "never listened")
+        assert wait_notifies(conn, 1, timeout=settle) == []
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+    finally:
+        conn.close()
+
+
 def test_ordinary_channels_still_pass_through(env):
     listener = nectar_conn(env.nectar, "pg")
     sender = nectar_conn(env.nectar, "pg")
