@@ -282,6 +282,24 @@ void write_bind(std::string& out, std::string_view portal, std::string_view stat
     w.end();
 }
 
+void write_text_bind(std::string& out, std::string_view portal, std::string_view statement,
+                     const std::vector<std::optional<std::string>>& values) {
+    MessageWriter w(out);
+    w.begin(fe::kBind);
+    w.cstring(portal);
+    w.cstring(statement);
+    w.int16(0); // no parameter format codes: all text
+    w.int16(static_cast<int16_t>(values.size()));
+    for (const auto& value : values) {
+        w.int32(value ? static_cast<int32_t>(value->size()) : -1); // -1: NULL
+        if (value) {
+            w.bytes(*value);
+        }
+    }
+    w.int16(0); // no result format codes: all text
+    w.end();
+}
+
 namespace {
 
 void write_target(std::string& out, char type, char kind, std::string_view name) {

@@ -5,6 +5,7 @@
 #include "protocol/error.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -86,6 +87,9 @@ void write_parse(std::string& out, std::string_view statement, std::string_view 
                  const std::vector<uint32_t>& param_types);
 /// A Bind carrying `rest` (from BindMessage::rest) under new portal and statement names.
 void write_bind(std::string& out, std::string_view portal, std::string_view statement, std::string_view rest);
+/// A Bind with every parameter in text (nullopt: NULL) and every result column in text.
+void write_text_bind(std::string& out, std::string_view portal, std::string_view statement,
+                     const std::vector<std::optional<std::string>>& values);
 void write_describe(std::string& out, char kind, std::string_view name);
 void write_close(std::string& out, char kind, std::string_view name);
 void write_execute(std::string& out, std::string_view portal, int32_t max_rows);

@@ -164,13 +164,15 @@ void Loader::read_pool(PoolConfig& pool, const toml::table& table, const std::st
         std::string key(k.str());
         std::string where = at(node, prefix + key);
         if (!is_pool_setting(key)) {
-            throw_config_error(
-                where, "unknown pool setting (expected minConnections, maxConnections, acquireTimeoutMillis, "
-                       "createTimeoutMillis, idleTimeoutMillis, reapIntervalMillis, "
-                       "createRetryIntervalMillis, poolMode)");
+            throw_config_error(where, "unknown pool setting (expected " + pool_setting_names() + ")");
         }
         if (key == "poolMode") {
             set_pool_value(pool, key, text(node, prefix + key), where);
+        } else if (key == "autoPrepare") {
+            if (!node.is_boolean()) {
+                throw_config_error(where, "must be true or false");
+            }
+            set_pool_value(pool, key, node.as_boolean()->get() ? "true" : "false", where);
         } else if (node.is_integer()) {
             set_pool_value(pool, key, std::to_string(node.as_integer()->get()), where);
         } else {

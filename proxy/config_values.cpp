@@ -18,7 +18,10 @@ std::string ascii_lower(std::string_view s) {
 }
 
 std::string in_quotes(std::string_view s) {
-    return "'" + std::string(s) + "'";
+    std::string quoted;
+    quoted.reserve(s.size() + 2);
+    quoted.append("'").append(s).append("'"); // (not `"'" + ...`: g++ 12 warns falsely there)
+    return quoted;
 }
 
 bool parse_integer(std::string_view text, int64_t min, int64_t max, int64_t& out) {
@@ -177,8 +180,17 @@ constexpr PoolField kPoolFields[] = {
 } // namespace
 
 bool is_pool_setting(std::string_view name) {
-    return name == "poolMode" || std::any_of(std::begin(kPoolFields), std::end(kPoolFields),
-                                             [&](const PoolField& f) { return f.name == name; });
+    return name == "poolMode" || name == "autoPrepare" ||
+           std::any_of(std::begin(kPoolFields), std::end(kPoolFields),
+                       [&](const PoolField& f) { return f.name == name; });
+}
+
+std::string pool_setting_names() {
+    std::string names;
+    for (const auto& field : kPoolFields) {
+        names.append(field.name).append(", ");
+    }
+    return names + "poolMode, autoPrepare";
 }
 
 bool set_pool_value(PoolConfig& pool, std::string_view name, std::string_view value,
@@ -191,6 +203,14 @@ bool set_pool_value(PoolConfig& pool, std::string_view name, std::string_view va
                                "poolMode " + in_quotes(value) + " is neither 'transaction' nor 'session'");
         }
         pool.transaction_pooling = mode == "transaction";
+        return true;
+    }
+    if (key == "autoprepare") {
+        std::string flag = ascii_lower(value);
+        if (flag != "true" && flag != "false") {
+            throw_config_error(where, "autoPrepare " + in_quotes(value) + " is neither true nor false");
+        }
+        pool.auto_prepare = flag == "true";
         return true;
     }
     for (const auto& field : kPoolFields) {

@@ -45,6 +45,8 @@ std::string endpoint_text(const Endpoint& endpoint);
 
 /// True for SPEC §4's pool setting names spelt exactly (minConnections, ..., poolMode).
 bool is_pool_setting(std::string_view name);
+/// Every pool setting's name, comma-separated, for messages.
+std::string pool_setting_names();
 /// Sets one pool setting from text; false when `name` is none (case-insensitive, as URL parameters).
 bool set_pool_value(PoolConfig& pool, std::string_view name, std::string_view value,
                     const std::string& where);

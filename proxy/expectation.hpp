@@ -35,6 +35,8 @@ struct Expectation {
     std::unique_ptr<Error> replace_error;      ///< parse: raise this error instead of the server's
     char local_message = 0;                    ///< local: ParseComplete or CloseComplete
     bool failed = false;                       ///< query: an ErrorResponse came
+    bool auto_prepared = false; ///< parse/bind of an auto-prepared query: on error, run it as it came
+    bool hide_no_data = false;  ///< describe: a NoData the client (which sent a simple query) must not see
 };
 
 /// A FIFO of expectations that reuses its storage: a request's entries are pushed and popped

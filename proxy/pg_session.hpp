@@ -49,6 +49,16 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     void start_concurrent_relay();
     void forward(const protocol::Frame& frame);
     void forward_parse(const protocol::Frame& frame);
+    // Auto-prepare (session_auto_prepare.cpp, auto_prepare.hpp).
+    /// Sends the simple query `sql` as its shape's prepared statement when it has one; true if so.
+    /// `alone`: nothing else is outstanding or buffered, so a retry cannot overtake anything.
+    bool forward_auto_prepared(std::string_view sql, bool alone);
+    /// An auto-prepared query failed before any answer reached the client: runs it as it came,
+    /// so that the client sees exactly PostgreSQL's answer to it. False when the error must
+    /// simply be relayed.
+    bool retry_auto_prepared(const Expectation& head, const Error& error);
+    /// Sends what retry_auto_prepared() queued (from the relay, which otherwise only reads).
+    asio::awaitable<void> send_auto_retry();
     void forward_bind(const protocol::Frame& frame);
     void forward_describe_or_close(const protocol::Frame& frame);
     void forward_execute(const protocol::Frame& frame);
@@ -158,6 +168,9 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
     std::unique_ptr<federation::PgConnection> backend_;
     protocol::InputBuffer backend_in_{16384};
     std::string backend_out_;
+    std::string auto_query_;      ///< the simple query an auto-prepared request stands for
+    std::string auto_statement_;  ///< its server-side statement
+    std::string auto_retry_out_;  ///< a retry of it, to send from the relay
     ExpectationQueue expected_;
     uint64_t next_seq_ = 1;
     uint64_t flush_through_ = 0; ///< the server sends answers up to this expectation now

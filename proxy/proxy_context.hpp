@@ -5,6 +5,7 @@
 #include "federation/engine.hpp"
 #include "federation/router.hpp"
 #include "protocol/scram.hpp"
+#include "proxy/auto_prepare.hpp"
 #include "proxy/cancel_registry.hpp"
 #include "proxy/config.hpp"
 #include "proxy/session_state.hpp"
@@ -68,6 +69,7 @@ struct Worker {
     std::unique_ptr<federation::Engine> engine; ///< this worker's connectors for every service
     ProxyShared* shared = nullptr;
     std::unordered_set<PgSession*> sessions; ///< touched only on this worker's thread
+    AutoPrepareCache auto_prepared;          ///< shapes of simple queries seen (auto_prepare.hpp)
 };
 
 } // namespace nectar::proxy

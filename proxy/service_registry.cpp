@@ -180,10 +180,7 @@ Result<ServiceConfig> RuntimeServices::to_service_config(const rest::StoredServi
     try {
         for (const auto& [key, value] : settings->pool) {
             if (!is_pool_setting(key)) {
-                return settings_error("pool: unknown setting \"" + key +
-                                      "\" (expected minConnections, maxConnections, acquireTimeoutMillis, "
-                                      "createTimeoutMillis, idleTimeoutMillis, reapIntervalMillis, "
-                                      "createRetryIntervalMillis, poolMode)");
+                return settings_error("pool: unknown setting \"" + key + "\" (expected " + pool_setting_names() + ")");
             }
             set_pool_value(pool, key, value, "pool");
         }

@@ -33,6 +33,9 @@ asio::awaitable<bool> PgSession::read_and_relay() {
     }
     for (;;) {
         RelayStep step = process_backend_input();
+        if (!auto_retry_out_.empty() && backend_ && !backend_broken_) {
+            co_await send_auto_retry();
+        }
         if (!try_flush_now()) {
             co_await flush_client();
         }
@@ -169,7 +172,7 @@ void PgSession::on_backend_message(char type, std::string_view body, std::string
         expected_.pop_front();
         return;
     case Kind::describe:
-        if (pass) {
+        if (pass && !(head.hide_no_data && type == be::kNoData)) {
             send(raw);
         }
         if (type != be::kParameterDescription) {
@@ -238,6 +241,8 @@ void PgSession::on_backend_error(Expectation& head, std::string_view body, std::
         protocol::write_error(client_out_, relayed);
         on_backend_lost();
         return;
+    } else if (head.auto_prepared && error && retry_auto_prepared(head, error.value())) {
+        return; // the query runs again as it came; its own answer is what the client gets
     } else if (head.replace_error) {
         protocol::write_error(client_out_, *head.replace_error);
     } else if (error && head.statement && !head.client_statement.empty() &&

@@ -239,6 +239,8 @@ bool PgSession::answers_due() const {
 
 void PgSession::forward(const protocol::Frame& frame) {
     using Kind = Expectation::Kind;
+    // Nothing outstanding and nothing more from the client yet (auto-prepare's condition).
+    const bool alone = expected_.empty() && client_in_.view().size() == frame.size;
     // Bring the server connection to this session's state before the first statement of a
     // request (and after RESET), unless it is inside a transaction the client controls.
     if (backend_status_ == 'I' && expected_.empty() && !state_.in_sync(*backend_, id_)) {
@@ -251,6 +253,9 @@ void PgSession::forward(const protocol::Frame& frame) {
     switch (frame.type) {
     case protocol::fe::kQuery: {
         auto sql = protocol::parse_query(frame.body);
+        if (sql && forward_auto_prepared(*sql, alone)) {
+            return;
+        }
         Expectation expectation{.kind = Kind::query};
         if (sql) {
             expectation.query_changes = find_state_statements(*sql);

@@ -13,6 +13,7 @@ struct PoolConfig {
     int reap_interval_ms = 1000;        ///< reapIntervalMillis
     int create_retry_interval_ms = 200; ///< createRetryIntervalMillis
     bool transaction_pooling = true;    ///< poolMode = "transaction" | "session"
+    bool auto_prepare = true;           ///< autoPrepare: simple-protocol lookups as prepared statements
 };
 
 } // namespace nectar::federation

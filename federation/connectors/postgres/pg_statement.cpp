@@ -32,35 +32,6 @@ std::string prepared_statement_name(std::string_view sql) {
     return name;
 }
 
-/// Bind's body after the portal and statement names: text parameters, text results.
-std::string bind_body(const std::vector<std::optional<std::string>>* values) {
-    std::string out;
-    auto put16 = [&out](uint16_t v) {
-        out.push_back(static_cast<char>(v >> 8));
-        out.push_back(static_cast<char>(v & 0xff));
-    };
-    auto put32 = [&out](uint32_t v) {
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            out.push_back(static_cast<char>((v >> shift) & 0xff));
-        }
-    };
-    put16(0); // every parameter in text format
-    put16(values ? static_cast<uint16_t>(values->size()) : 0);
-    if (values != nullptr) {
-        for (const auto& value : *values) {
-            if (!value) {
-                put32(0xffffffffu); // NULL
-                continue;
-            }
-            put32(static_cast<uint32_t>(value->size()));
-            out += *value;
-        }
-    }
-    put16(0); // every result column in text format
-    return out;
-}
-
-
 namespace be = protocol::be;
 
 /// Marks a pooled connection as brought to the connector's settings. Proxy sessions number
@@ -329,7 +300,8 @@ asio::awaitable<Result<void>> PgStatement::send(std::string_view sql,
         protocol::write_parse(out, name, sql, {});
         parsing_ = name;
     }
-    protocol::write_bind(out, "", name, bind_body(values));
+    static const std::vector<std::optional<std::string>> kNoValues;
+    protocol::write_text_bind(out, "", name, values ? *values : kNoValues);
     statement_ = name;
     if (describe_) {
         protocol::write_describe(out, 'P', "");

@@ -1,0 +1,58 @@
+#pragma once
+// Auto-prepare: a simple-protocol SELECT whose integer literals are compared with `=`, `<`, ...
+// (`WHERE id = 42`) runs as a server-side prepared statement of its shape (`WHERE id = $1`,
+// $1 typed as the literal's own type, int4 or int8), bound with the literal's digits. With the
+// parameter typed as the literal is, PostgreSQL resolves every operator exactly as for the
+// literal, so answers are the same; what it saves is parsing, analysing and (after a few
+// executions) planning the statement again for each value. Drivers that interpolate parameters
+// client-side (psycopg2, PHP's emulated prepares) send exactly such queries.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace nectar::proxy {
+
+/// A query with its eligible literals turned into typed parameters.
+struct QueryShape {
+    std::string text;                              ///< the query with `$1`, `$2`, ... in their place
+    std::vector<std::optional<std::string>> values; ///< the literals' digits, in order
+    std::vector<uint32_t> types;                   ///< each one's type: int4 or int8 (as PostgreSQL types it)
+};
+
+/// The shape of `sql` when it is one SELECT with at least one literal that can be a parameter
+/// without changing its meaning: an integer (fitting int8) right after a comparison operator
+/// and right before the end of an operand (`)`, `;`, the end, AND, OR, ORDER, LIMIT, ...).
+/// Nothing for anything it is not sure of: comments, `$`, backslashes, E'' strings, several
+/// statements, or no such literal.
+std::optional<QueryShape> shape_of(std::string_view sql);
+
+/// The shapes one worker has seen, and the server-side statement each gets once it repeats.
+class AutoPrepareCache {
+  public:
+    struct Statement {
+        std::string server_name; ///< unique for the worker's lifetime: never reused for another shape
+        uint32_t seen = 0;
+        bool broken = false; ///< PostgreSQL could not prepare it: always sent as it came
+    };
+    /// Counts a sighting of `shape`: its statement from the second one on, else null.
+    Statement* note(const QueryShape& shape);
+    /// PostgreSQL cannot prepare the statement of that name: its shape is sent as it came from now on.
+    void mark_broken(std::string_view server_name);
+
+  private:
+    /// Past this many shapes the cache starts afresh (names keep counting up).
+    static constexpr size_t kMaxShapes = 10000;
+    std::unordered_map<std::string, Statement> shapes_;
+    uint64_t next_id_ = 1;
+};
+
+/// Server-side statements auto-prepare keeps per server connection at most.
+constexpr size_t kMaxAutoPreparedPerConnection = 128;
+/// The prefix of their names (other statements Nectar prepares have other names).
+constexpr std::string_view kAutoPreparedPrefix = "nectar_a";
+
+} // namespace nectar::proxy

@@ -1,0 +1,110 @@
+#include "proxy/auto_prepare.hpp"
+
+#include <doctest.h>
+
+using namespace nectar::proxy;
+
+namespace {
+
+/// The shape's text, or "-" when the query has none.
+std::string shape_text(std::string_view sql) {
+    auto shape = shape_of(sql);
+    return shape ? shape->text : "-";
+}
+
+} // namespace
+
+TEST_CASE("an integer compared as a whole operand becomes a parameter of its own type") {
+    auto shape = shape_of("SELECT abalance FROM pgbench_accounts WHERE aid = 81234;");
+    REQUIRE(shape);
+    CHECK(shape->text == "SELECT abalance FROM pgbench_accounts WHERE aid = $1;");
+    REQUIRE(shape->values.size() == 1);
+    CHECK(*shape->values[0] == "81234");
+    CHECK(shape->types == std::vector<uint32_t>{23});
+
+    shape = shape_of("select * from t where a=1 and b <> 2147483648 OR c >= 007 order by d limit 5");
+    REQUIRE(shape);
+    CHECK(shape->text == "select * from t where a=$1 and b <> $2 OR c >= $3 order by d limit 5");
+    CHECK(shape->types == std::vector<uint32_t>{23, 20, 23}); // 2^31 is int8, as PostgreSQL types it
+    CHECK(*shape->values[2] == "007");
+    CHECK(shape_text("SELECT 1 FROM t WHERE (x < 9223372036854775807)") == "SELECT 1 FROM t WHERE (x < $1)");
+    CHECK(shape_text("SELECT x FROM t WHERE id IN (SELECT y FROM u WHERE z != 3) GROUP BY x") ==
+          "SELECT x FROM t WHERE id IN (SELECT y FROM u WHERE z != $1) GROUP BY x");
+    CHECK(shape_text("SELECT * FROM t WHERE \"Id\" = 5 FOR UPDATE") == "SELECT * FROM t WHERE \"Id\" = $1 FOR UPDATE");
+}
+
+TEST_CASE("literals whose meaning a parameter could change stay as they are") {
+    CHECK(shape_text("SELECT * FROM t WHERE x = 9223372036854775808") == "-"); // numeric
+    CHECK(shape_text("SELECT * FROM t WHERE x = 1.5") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x = 1e3") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x = 12abc") == "-");  // PostgreSQL 15 reads "12 AS abc"
+    CHECK(shape_text("SELECT * FROM t WHERE x = -5") == "-");     // the operand is -5: an expression
+    CHECK(shape_text("SELECT * FROM t WHERE x = 5 + y") == "-");  // 5 + y is the operand
+    CHECK(shape_text("SELECT * FROM t WHERE x = 5::int8") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x = 5 IS TRUE") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x =- 5") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x + 5 > y") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x IN (1, 2)") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x BETWEEN 1 AND 5") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x = '5'") == "-");
+    CHECK(shape_text("SELECT * FROM t ORDER BY 1 LIMIT 10 OFFSET 2") == "-");
+    CHECK(shape_text("SELECT a = 1 FROM t") == "-"); // FROM is not an operand's end we list
+    CHECK(shape_text("SELECT * FROM t WHERE x ==> 5") == "-");
+}
+
+TEST_CASE("only plain single SELECT statements, and nothing with subtle lexing") {
+    CHECK(shape_text("UPDATE t SET x = 1 WHERE id = 2") == "-");
+    CHECK(shape_text("WITH a AS (SELECT 1) SELECT * FROM a WHERE x = 1") == "-");
+    CHECK(shape_text("SELECT * INTO u FROM t WHERE x = 1") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x = 1; SELECT 2") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x = 1 -- one") == "-");
+    CHECK(shape_text("SELECT * FROM t /* c */ WHERE x = 1") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x = 1 AND y = $$a$$") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x = 1 AND y = E'\\n'") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x = 1 AND y = 'it''s = 3'") == "SELECT * FROM t WHERE x = $1 AND y = 'it''s = 3'");
+    CHECK(shape_text("SELECT * FROM \"t = 4\" WHERE x = 1") == "SELECT * FROM \"t = 4\" WHERE x = $1");
+    CHECK(shape_text("SELECT * FROM t WHERE y = 'open") == "-");
+    CHECK(shape_text("") == "-");
+    CHECK(shape_text("   ") == "-");
+    CHECK(shape_text("SELECT * FROM t WHERE x = 1 ;  \n") == "SELECT * FROM t WHERE x = $1 ;  \n");
+}
+
+TEST_CASE("a shape gets its statement from its second sighting, one name per shape") {
+    AutoPrepareCache cache;
+    auto one = *shape_of("SELECT * FROM t WHERE id = 1");
+    auto two = *shape_of("SELECT * FROM t WHERE id = 2");
+    auto big = *shape_of("SELECT * FROM t WHERE id = 3000000000"); // int8: another statement
+    CHECK(cache.note(one) == nullptr);
+    auto* statement = cache.note(two);
+    REQUIRE(statement != nullptr);
+    CHECK(statement->server_name.starts_with(kAutoPreparedPrefix));
+    CHECK(cache.note(big) == nullptr);
+    auto* wide = cache.note(big);
+    REQUIRE(wide != nullptr);
+    CHECK(wide->server_name != statement->server_name);
+    cache.mark_broken(statement->server_name);
+    CHECK(cache.note(one) == nullptr);
+}
+
+TEST_CASE("random bytes never crash the shaper") {
+    uint64_t state = 12345;
+    auto next = [&state]() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    const std::string alphabet = "SELECT select where = <> < > 0123456789 ' \" ; ( ) - / * $ \\ e E . :";
+    for (int i = 0; i < 20000; ++i) {
+        std::string sql = "SELECT ";
+        size_t length = next() % 40;
+        for (size_t k = 0; k < length; ++k) {
+            sql.push_back(next() % 3 == 0 ? static_cast<char>(next() % 256) : alphabet[next() % alphabet.size()]);
+        }
+        auto shape = shape_of(sql);
+        if (shape) {
+            CHECK(shape->values.size() == shape->types.size());
+            CHECK(!shape->values.empty());
+        }
+    }
+}
