@@ -171,6 +171,15 @@ uint32_t integer_type(std::string_view digits) {
 } // namespace
 
 std::optional<QueryShape> shape_of(std::string_view sql) {
+    // Cheap refusals first: this runs for every simple query outside a transaction block.
+    size_t start = 0;
+    while (start < sql.size() && is_space(sql[start])) {
+        ++start;
+    }
+    if (sql.size() > kMaxShapedQueryBytes || sql.size() - start < 6 ||
+        !equals_ignoring_case(sql.substr(start, 6), "select")) {
+        return std::nullopt;
+    }
     auto tokens = tokenize(sql);
     if (!tokens || tokens->empty()) {
         return std::nullopt;
@@ -232,10 +241,11 @@ AutoPrepareCache::Statement* AutoPrepareCache::note(const QueryShape& shape) {
     return statement.seen >= 2 && !statement.broken ? &statement : nullptr;
 }
 
-void AutoPrepareCache::mark_broken(std::string_view server_name) {
+void AutoPrepareCache::note_refused(std::string_view server_name, bool for_good) {
     for (auto& [key, statement] : shapes_) {
         if (statement.server_name == server_name) {
-            statement.broken = true;
+            statement.refusals += 1;
+            statement.broken = statement.broken || for_good || statement.refusals >= kMaxRefusals;
             return;
         }
     }

@@ -36,20 +36,26 @@ class AutoPrepareCache {
     struct Statement {
         std::string server_name; ///< unique for the worker's lifetime: never reused for another shape
         uint32_t seen = 0;
-        bool broken = false; ///< PostgreSQL could not prepare it: always sent as it came
+        uint32_t refusals = 0; ///< times PostgreSQL refused to prepare it
+        bool broken = false;   ///< refused for good: always sent as it came
     };
     /// Counts a sighting of `shape`: its statement from the second one on, else null.
     Statement* note(const QueryShape& shape);
-    /// PostgreSQL cannot prepare the statement of that name: its shape is sent as it came from now on.
-    void mark_broken(std::string_view server_name);
+    /// PostgreSQL refused to prepare the statement of that name. `for_good` (a syntax error), or
+    /// refused a few times (a missing table may yet be created): its shape is sent as it came
+    /// from now on.
+    void note_refused(std::string_view server_name, bool for_good);
 
   private:
     /// Past this many shapes the cache starts afresh (names keep counting up).
     static constexpr size_t kMaxShapes = 10000;
+    static constexpr uint32_t kMaxRefusals = 3;
     std::unordered_map<std::string, Statement> shapes_;
     uint64_t next_id_ = 1;
 };
 
+/// Longer queries are sent as they come (shaping them would cost more than it saves).
+constexpr size_t kMaxShapedQueryBytes = 8192;
 /// Server-side statements auto-prepare keeps per server connection at most.
 constexpr size_t kMaxAutoPreparedPerConnection = 128;
 /// The prefix of their names (other statements Nectar prepares have other names).

@@ -56,14 +56,20 @@ bool PgSession::retry_auto_prepared(const Expectation& head, const Error& error)
     // Errors of the statement itself (syntax, names, types, stale or missing statement); not
     // cancels, shutdowns or resource errors, which the query run as it came would meet too.
     std::string_view error_class = std::string_view(error.sqlstate).substr(0, 2);
-    if (!backend_ || (error_class != "0A" && error_class != "22" && error_class != "26" && error_class != "42")) {
+    if (!backend_) {
+        return false;
+    }
+    if (head.kind == Kind::parse) {
+        backend_->prepared.erase(auto_statement_); // it was not created
+    }
+    if (error_class != "0A" && error_class != "22" && error_class != "26" && error_class != "42") {
         return false;
     }
     backend_->prepared.erase(auto_statement_);
-    if (head.kind == Kind::parse && error_class != "26") {
-        spdlog::debug("session {}: auto-prepare of {} refused ({}): sending it as it comes", id_, auto_query_,
+    if (head.kind == Kind::parse) {
+        spdlog::debug("session {}: auto-prepare of {} refused ({}): sending it as it came", id_, auto_query_,
                       error.message);
-        worker_.auto_prepared.mark_broken(auto_statement_);
+        worker_.auto_prepared.note_refused(auto_statement_, error.sqlstate == "42601");
     }
     expected_.pop_front();
     skip_until_sync(); // the server skips the rest of the request up to its Sync

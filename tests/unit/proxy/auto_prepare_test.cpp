@@ -66,6 +66,8 @@ TEST_CASE("only plain single SELECT statements, and nothing with subtle lexing")
     CHECK(shape_text("SELECT * FROM t WHERE y = 'open") == "-");
     CHECK(shape_text("") == "-");
     CHECK(shape_text("   ") == "-");
+    CHECK(shape_text("  \n SELECT * FROM t WHERE x = 1") == "  \n SELECT * FROM t WHERE x = $1");
+    CHECK(shape_text("SELECT * FROM t WHERE x = 1 AND y = '" + std::string(9000, 'y') + "'") == "-"); // too long
     CHECK(shape_text("SELECT * FROM t WHERE x = 1 ;  \n") == "SELECT * FROM t WHERE x = $1 ;  \n");
 }
 
@@ -82,8 +84,15 @@ TEST_CASE("a shape gets its statement from its second sighting, one name per sha
     auto* wide = cache.note(big);
     REQUIRE(wide != nullptr);
     CHECK(wide->server_name != statement->server_name);
-    cache.mark_broken(statement->server_name);
+    cache.note_refused(statement->server_name, false); // a table missing, say: tried again
+    CHECK(cache.note(one) == statement);
+    cache.note_refused(statement->server_name, true); // a syntax error: never again
     CHECK(cache.note(one) == nullptr);
+    CHECK(cache.note(big) == wide);
+    for (int i = 0; i < 3; ++i) {
+        cache.note_refused(wide->server_name, false);
+    }
+    CHECK(cache.note(big) == nullptr); // refused three times
 }
 
 TEST_CASE("random bytes never crash the shaper") {
