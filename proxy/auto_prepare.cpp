@@ -233,7 +233,7 @@ AutoPrepareCache::Statement* AutoPrepareCache::note(const QueryShape& shape) {
             shapes_.clear();
         }
         Statement fresh;
-        fresh.server_name = std::string(kAutoPreparedPrefix) + "_" + std::to_string(next_id_++);
+        fresh.server_name.assign(kAutoPreparedPrefix).append(std::to_string(next_id_++));
         found = shapes_.emplace(std::move(key), std::move(fresh)).first;
     }
     Statement& statement = found->second;

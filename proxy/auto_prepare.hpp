@@ -58,7 +58,8 @@ class AutoPrepareCache {
 constexpr size_t kMaxShapedQueryBytes = 8192;
 /// Server-side statements auto-prepare keeps per server connection at most.
 constexpr size_t kMaxAutoPreparedPerConnection = 128;
-/// The prefix of their names (other statements Nectar prepares have other names).
-constexpr std::string_view kAutoPreparedPrefix = "nectar_a";
+/// The prefix of their names; no other statement Nectar prepares has a name starting so (the
+/// REST connector's are "nectar_" and hex digits, client statements' "nectar_" and a number).
+constexpr std::string_view kAutoPreparedPrefix = "nectar_auto_";
 
 } // namespace nectar::proxy

@@ -44,7 +44,7 @@ def auto_statements(conn):
     """The auto-prepared statements on the (single) server connection: (statement, types)."""
     cur = conn.cursor()
     cur.execute("SELECT statement, parameter_types::text FROM pg_prepared_statements "
-                "WHERE name LIKE 'nectar_a%' ORDER BY prepare_time")
+                "WHERE name LIKE 'nectar\\_auto\\_%' ORDER BY prepare_time")
     return cur.fetchall()
 
 
