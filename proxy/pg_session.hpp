@@ -107,7 +107,8 @@ class PgSession : public std::enable_shared_from_this<PgSession> {
                                        const std::string& table);
     /// Waits (bounded) for the capture of a new subscription to run; its error, if it failed.
     asio::awaitable<std::optional<Error>> await_capture_live(uint64_t handle);
-    void unlisten_table(const std::string& channel);
+    /// `in_block`: only marked, for the block's end to settle (unless the block's own LISTEN).
+    void unlisten_table(const std::string& channel, bool in_block = false);
     /// UNLISTEN *; `in_block`: only marked, for the block's end to settle.
     void unlisten_tables(bool in_block = false);
     /// The transaction block ended: its table LISTENs and UNLISTENs stand or fall with it.

@@ -59,13 +59,13 @@ bool PgSession::retry_auto_prepared(const Expectation& head, const Error& error)
     if (!backend_) {
         return false;
     }
-    if (head.kind == Kind::parse) {
-        backend_->prepared.erase(auto_statement_); // it was not created
+    bool retry = error_class == "0A" || error_class == "22" || error_class == "26" || error_class == "42";
+    if (head.kind == Kind::parse || retry) {
+        backend_->prepared.erase(auto_statement_); // not created, or closed by the retry
     }
-    if (error_class != "0A" && error_class != "22" && error_class != "26" && error_class != "42") {
+    if (!retry) {
         return false;
     }
-    backend_->prepared.erase(auto_statement_);
     if (head.kind == Kind::parse) {
         spdlog::debug("session {}: auto-prepare of {} refused ({}): sending it as it came", id_, auto_query_,
                       error.message);

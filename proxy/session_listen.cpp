@@ -78,22 +78,14 @@ asio::awaitable<bool> PgSession::try_table_listen(const protocol::Frame& frame) 
         if (refuse_in_failed_block()) {
             co_return true;
         }
-        bool in_block = engine_status() == 'T';
-        for (TableListen& listen : table_listens_) {
-            if (listen.channel != statement->channel) {
-                continue;
-            }
-            using Pending = TableListen::Pending;
-            if (!statement->unlisten) {
-                if (listen.pending == Pending::unlisten) {
-                    listen.pending = Pending::none; // LISTEN again in the block: the UNLISTEN is undone
+        if (statement->unlisten) {
+            unlisten_table(statement->channel, engine_status() == 'T');
+        } else {
+            for (TableListen& listen : table_listens_) {
+                if (listen.channel == statement->channel && listen.pending == TableListen::Pending::unlisten) {
+                    listen.pending = TableListen::Pending::none; // LISTEN again in the block: UNLISTEN undone
                 }
-            } else if (in_block && listen.pending != Pending::listen) {
-                listen.pending = Pending::unlisten;
-            } else {
-                unlisten_table(statement->channel); // (a LISTEN of this block is simply undone)
             }
-            break;
         }
         protocol::write_command_complete(client_out_, statement->unlisten ? "UNLISTEN" : "LISTEN");
         deliver_before_ready(engine_status());
@@ -204,27 +196,29 @@ asio::awaitable<std::optional<Error>> PgSession::await_capture_live(uint64_t han
     co_return failure;
 }
 
-void PgSession::unlisten_table(const std::string& channel) {
+void PgSession::unlisten_table(const std::string& channel, bool in_block) {
     for (auto it = table_listens_.begin(); it != table_listens_.end(); ++it) {
-        if (it->channel == channel) {
-            shared_.hub->unsubscribe(it->handle);
-            table_listens_.erase(it);
-            return;
+        if (it->channel != channel) {
+            continue;
         }
+        if (in_block && it->pending != TableListen::Pending::listen) {
+            it->pending = TableListen::Pending::unlisten; // takes effect at the block's COMMIT
+        } else {
+            shared_.hub->unsubscribe(it->handle); // (a LISTEN of this very block is simply undone)
+            table_listens_.erase(it);
+        }
+        return;
     }
 }
 
 void PgSession::unlisten_tables(bool in_block) {
     if (in_block) {
-        using Pending = TableListen::Pending;
-        for (auto it = table_listens_.begin(); it != table_listens_.end();) {
-            if (it->pending == Pending::listen) {
-                shared_.hub->unsubscribe(it->handle); // this block's own LISTEN: simply undone
-                it = table_listens_.erase(it);
-            } else {
-                it->pending = Pending::unlisten;
-                ++it;
-            }
+        std::vector<std::string> channels;
+        for (const TableListen& listen : table_listens_) {
+            channels.push_back(listen.channel);
+        }
+        for (const std::string& channel : channels) {
+            unlisten_table(channel, true);
         }
         return;
     }
