@@ -9,6 +9,7 @@ namespace {
 
 constexpr uint32_t kInt4 = 23;
 constexpr uint32_t kInt8 = 20;
+constexpr uint32_t kUnknown = 0; ///< a Parse parameter type left for PostgreSQL to infer
 
 struct Token {
     enum class Kind { word, quoted_word, number, integer, op, punct, string };
@@ -168,6 +169,19 @@ uint32_t integer_type(std::string_view digits) {
     return 0;
 }
 
+/// What a quoted string stands for: the text between its quotes, a doubled quote as one (the
+/// tokenizer let no backslash through, so nothing else is escaped).
+std::string string_value(std::string_view quoted) {
+    std::string value;
+    std::string_view inside = quoted.substr(1, quoted.size() - 2);
+    value.reserve(inside.size());
+    for (size_t i = 0; i < inside.size(); ++i) {
+        value.push_back(inside[i]);
+        i += inside[i] == '\'' ? 1 : 0;
+    }
+    return value;
+}
+
 } // namespace
 
 std::optional<QueryShape> shape_of(std::string_view sql) {
@@ -195,7 +209,7 @@ std::optional<QueryShape> shape_of(std::string_view sql) {
         if (t.kind == Token::Kind::word && equals_ignoring_case(word(t), "into")) {
             return std::nullopt; // SELECT ... INTO creates a table: not a query
         }
-        if (t.kind != Token::Kind::integer || k == 0) {
+        if ((t.kind != Token::Kind::integer && t.kind != Token::Kind::string) || k == 0) {
             continue;
         }
         const Token& before = (*tokens)[k - 1];
@@ -203,15 +217,17 @@ std::optional<QueryShape> shape_of(std::string_view sql) {
         if (before.kind != Token::Kind::op || !is_comparison(word(before)) || !ends_operand(sql, after)) {
             continue;
         }
-        uint32_t type = integer_type(word(t));
-        if (type == 0) {
-            continue;
+        // A string is of unknown type, and so is a parameter sent untyped: both take the type
+        // the other operand asks for, by the same rules.
+        uint32_t type = t.kind == Token::Kind::string ? kUnknown : integer_type(word(t));
+        if (t.kind == Token::Kind::integer && type == 0) {
+            continue; // past int8: numeric
         }
         shape.text.append(sql.substr(copied, t.begin - copied));
         shape.text.push_back('$');
         shape.text.append(std::to_string(shape.values.size() + 1));
         copied = t.end;
-        shape.values.emplace_back(std::string(word(t)));
+        shape.values.emplace_back(t.kind == Token::Kind::string ? string_value(word(t)) : std::string(word(t)));
         shape.types.push_back(type);
     }
     if (shape.values.empty()) {
@@ -225,7 +241,7 @@ AutoPrepareCache::Statement* AutoPrepareCache::note(const QueryShape& shape) {
     std::string key = shape.text;
     for (uint32_t type : shape.types) {
         key.push_back('\0');
-        key += type == kInt4 ? '4' : '8';
+        key += type == kInt4 ? '4' : type == kInt8 ? '8' : 'u';
     }
     auto found = shapes_.find(key);
     if (found == shapes_.end()) {

@@ -1,9 +1,11 @@
 """Auto-prepare (pool setting autoPrepare, on by default): a simple-protocol SELECT comparing
-integer literals (`WHERE id = 42`), seen a second time, runs on the server as a prepared
-statement of its shape (`WHERE id = $1`, $1 typed as the literal is). Everything a client sees
+integer or string literals (`WHERE id = 42`, `WHERE name = 'x'`), seen a second time, runs on
+the server as a prepared statement of its shape (`WHERE id = $1`, $1 typed as the literal is:
+int4, int8, or unknown for a string). Everything a client sees
 must stay PostgreSQL's own answer to the query it sent: rows, column types, errors with their
 positions, cancels, a schema change under a kept statement. Compared with PostgreSQL directly."""
 
+import re
 import threading
 import time
 
@@ -13,7 +15,16 @@ import pytest
 from clients import connect
 
 SETUP = """
-DROP TABLE IF EXISTS auto_items, auto_alter;
+DROP TABLE IF EXISTS auto_items, auto_alter, auto_kinds;
+DROP TYPE IF EXISTS auto_mood;
+CREATE TYPE auto_mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TABLE auto_kinds (id int PRIMARY KEY, code char(4), label varchar(10), day date, at timestamptz,
+                         key uuid, mood auto_mood, tags text[]);
+INSERT INTO auto_kinds SELECT i, 'c' || i, 'label ' || i, date '2024-01-01' + i,
+    timestamptz '2024-01-01 00:00:00+00' + i * interval '1 hour',
+    ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid,
+    (ARRAY['sad', 'ok', 'happy']::auto_mood[])[1 + i % 3], ARRAY['t' || i, 'all']
+  FROM generate_series(1, 20) i;
 CREATE TABLE auto_items (id int PRIMARY KEY, small smallint, big bigint, name text);
 INSERT INTO auto_items SELECT i, i * 10, i * 3000000000::bigint, 'item ' || i FROM generate_series(1, 50) i;
 CREATE TABLE auto_alter (id int PRIMARY KEY, name text);
@@ -46,6 +57,17 @@ def auto_statements(conn):
     cur.execute("SELECT statement, parameter_types::text FROM pg_prepared_statements "
                 "WHERE name LIKE 'nectar\\_auto\\_%' ORDER BY prepare_time")
     return cur.fetchall()
+
+
+def kept_for(endpoint, sql):
+    """Whether an auto-prepared statement of `sql`'s shape is on the server: one whose text
+    before its first parameter and after its last is `sql`'s own."""
+    with connect(endpoint) as conn:
+        for text, _ in auto_statements(conn):
+            head, tail = re.split(r"\$\d+", text)[0], re.split(r"\$\d+", text)[-1]
+            if sql.startswith(head) and sql.endswith(tail) and len(head) + len(tail) < len(sql):
+                return True
+    return False
 
 
 def answer(endpoint, sql):
@@ -86,11 +108,25 @@ def test_repeated_lookups_run_as_one_prepared_statement(nectar_one, direct):
     "SELECT * FROM auto_items WHERE id = 9 FOR UPDATE",
     "SELECT * FROM auto_items WHERE id = 0",
     "select name from auto_items where id=12;",
+    "SELECT id, name FROM auto_items WHERE name = 'item 7'",
+    "SELECT id FROM auto_items WHERE name > 'item 4' AND id < 10 ORDER BY id",
+    "SELECT id FROM auto_items WHERE name = ''",
+    "SELECT id FROM auto_items WHERE id = '8'",                          # a string compared with int
+    "SELECT id, code FROM auto_kinds WHERE code = 'c3  '",               # char(n) ignores trailing blanks
+    "SELECT id, label FROM auto_kinds WHERE label = 'label 4'",          # varchar
+    "SELECT id, day FROM auto_kinds WHERE day >= '2024-01-15' ORDER BY id",
+    "SELECT id, at FROM auto_kinds WHERE at < '2024-01-01 05:30:00+00' ORDER BY id",
+    "SELECT id FROM auto_kinds WHERE key = '00000000-0000-0000-0000-000000000009'",
+    "SELECT id, mood FROM auto_kinds WHERE mood > 'sad' AND id <= 6 ORDER BY id",  # enum order
+    "SELECT id FROM auto_kinds WHERE tags = '{t5,all}'",                 # an array's text form
+    "SELECT 'a' = 'a'",
+    "SELECT id FROM auto_kinds WHERE (label <> 'it''s') AND id = 1",
 ])
 def test_answers_equal_postgresql_s(nectar_one, direct, sql):
     want = answer(direct, sql)
     for _ in range(3):  # the first time as it came, then auto-prepared
         assert answer(nectar_one, sql) == want
+    assert kept_for(nectar_one, sql)
 
 
 @pytest.mark.parametrize("sql", [
@@ -99,6 +135,10 @@ def test_answers_equal_postgresql_s(nectar_one, direct, sql):
     "SELECT id FROM auto_items WHERE name = 5",                       # 42883, with position and hint
     "SELECT id FROM auto_items WHERE id = 1 AND 1 / (id - 1) = 0",    # 22012 at execution
     "SELECT id FROM no_such_table WHERE id = 1",
+    "SELECT id FROM auto_items WHERE id = 'abc'",                     # 22P02 with a position
+    "SELECT id FROM auto_kinds WHERE day = '2024-13-45'",             # 22008
+    "SELECT id FROM auto_kinds WHERE mood = 'angry'",                 # 22P02, an enum's
+    "SELECT id FROM auto_kinds WHERE key = 'not-a-uuid' AND id = 1",
 ])
 def test_errors_are_postgresql_s_own(nectar_one, direct, sql):
     want = answer(direct, sql)
@@ -106,6 +146,17 @@ def test_errors_are_postgresql_s_own(nectar_one, direct, sql):
     for _ in range(3):
         assert answer(nectar_one, sql) == want
     assert answer(nectar_one, "SELECT 1")[2] == [(1,)]  # the session goes on
+
+
+def test_strings_are_untyped_parameters(nectar_one):
+    with connect(nectar_one) as conn:
+        cur = conn.cursor()
+        cur.execute("DEALLOCATE ALL")
+        for name in ("item 1", "it's", "item 3"):
+            # psycopg2 quotes client-side: 'it''s'
+            cur.execute("SELECT id FROM auto_kinds WHERE label = %s AND day > %s", (name, "2024-01-01"))
+        # As for the literals: varchar = unknown is resolved as text = text, and date > unknown as date > date.
+        assert auto_statements(conn) == [("SELECT id FROM auto_kinds WHERE label = $1 AND day > $2", "{text,date}")]
 
 
 def test_a_schema_change_under_a_kept_statement_is_invisible(nectar_one, direct):
@@ -160,3 +211,4 @@ def test_auto_prepare_can_be_turned_off(nectar_factory, pg, tmp_path_factory, di
         for i in (1, 2, 3):
             cur.execute(f"SELECT name FROM auto_items WHERE id = {i}")
         assert auto_statements(conn) == []
+
