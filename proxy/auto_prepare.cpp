@@ -9,10 +9,11 @@ namespace {
 
 constexpr uint32_t kInt4 = 23;
 constexpr uint32_t kInt8 = 20;
+constexpr uint32_t kNumeric = 1700;
 constexpr uint32_t kUnknown = 0; ///< a Parse parameter type left for PostgreSQL to infer
 
 struct Token {
-    enum class Kind { word, quoted_word, number, integer, op, punct, string };
+    enum class Kind { word, quoted_word, number, integer, decimal, op, punct, string };
     Kind kind;
     size_t begin;
     size_t end;
@@ -28,6 +29,53 @@ bool is_word_start(char c) {
 
 bool is_word_char(char c) {
     return is_word_start(c) || (c >= '0' && c <= '9');
+}
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+/// The number starting at `start`, as PostgreSQL's lexer reads it: digits, a fraction, an
+/// exponent. An integer (42) or a decimal (1.5, .5, 1e3, 2.5E-3); anything glued to it that
+/// PostgreSQL reads otherwise (12abc is "12 AS abc", 1e is "1 AS e", 1..2, 1.2.3) is a number
+/// left as it is.
+Token number_token(std::string_view sql, size_t start) {
+    size_t i = start;
+    auto digits = [&sql, &i]() {
+        size_t from = i;
+        while (i < sql.size() && is_digit(sql[i])) {
+            ++i;
+        }
+        return i > from;
+    };
+    digits();
+    bool decimal = false;
+    if (i < sql.size() && sql[i] == '.' && !(i + 1 < sql.size() && sql[i + 1] == '.')) {
+        ++i;
+        digits();
+        decimal = true;
+    }
+    if (i < sql.size() && (sql[i] == 'e' || sql[i] == 'E')) {
+        size_t mark = i++;
+        if (i < sql.size() && (sql[i] == '+' || sql[i] == '-')) {
+            ++i;
+        }
+        if (!digits()) {
+            i = mark;
+            while (i < sql.size() && is_word_char(sql[i])) {
+                ++i;
+            }
+            return {Token::Kind::number, start, i};
+        }
+        decimal = true;
+    }
+    if (i < sql.size() && (sql[i] == '.' || is_word_char(sql[i]))) {
+        while (i < sql.size() && (sql[i] == '.' || is_word_char(sql[i]))) {
+            ++i;
+        }
+        return {Token::Kind::number, start, i};
+    }
+    return {decimal ? Token::Kind::decimal : Token::Kind::integer, start, i};
 }
 
 bool is_op_char(char c) {
@@ -87,13 +135,9 @@ std::optional<std::vector<Token>> tokenize(std::string_view sql) {
             tokens.push_back({c == '\'' ? Token::Kind::string : Token::Kind::quoted_word, start, i});
             continue;
         }
-        if (c >= '0' && c <= '9') {
-            while (i < sql.size() && sql[i] >= '0' && sql[i] <= '9') {
-                ++i;
-            }
-            // 1.5, 1e3 and 12abc (PostgreSQL 15 reads "12 AS abc") are not plain integers.
-            bool plain = i == sql.size() || !(sql[i] == '.' || is_word_char(sql[i]));
-            tokens.push_back({plain ? Token::Kind::integer : Token::Kind::number, start, i});
+        if (is_digit(c) || (c == '.' && i + 1 < sql.size() && is_digit(sql[i + 1]))) {
+            tokens.push_back(number_token(sql, i));
+            i = tokens.back().end;
             continue;
         }
         if (is_word_start(c)) {
@@ -153,7 +197,7 @@ bool ends_operand(std::string_view sql, const Token* next) {
     return false;
 }
 
-/// int4 or int8 as PostgreSQL types an integer literal of these digits; 0 when it is numeric.
+/// int4, int8 or numeric, as PostgreSQL types an integer literal of these digits.
 uint32_t integer_type(std::string_view digits) {
     size_t first = digits.find_first_not_of('0');
     std::string_view value = first == std::string_view::npos ? std::string_view("0") : digits.substr(first);
@@ -166,7 +210,7 @@ uint32_t integer_type(std::string_view digits) {
     if (at_most("9223372036854775807")) {
         return kInt8;
     }
-    return 0;
+    return kNumeric;
 }
 
 /// What a quoted string stands for: the text between its quotes, a doubled quote as one (the
@@ -209,7 +253,9 @@ std::optional<QueryShape> shape_of(std::string_view sql) {
         if (t.kind == Token::Kind::word && equals_ignoring_case(word(t), "into")) {
             return std::nullopt; // SELECT ... INTO creates a table: not a query
         }
-        if ((t.kind != Token::Kind::integer && t.kind != Token::Kind::string) || k == 0) {
+        bool literal =
+            t.kind == Token::Kind::integer || t.kind == Token::Kind::decimal || t.kind == Token::Kind::string;
+        if (!literal || k == 0) {
             continue;
         }
         const Token& before = (*tokens)[k - 1];
@@ -219,10 +265,9 @@ std::optional<QueryShape> shape_of(std::string_view sql) {
         }
         // A string is of unknown type, and so is a parameter sent untyped: both take the type
         // the other operand asks for, by the same rules.
-        uint32_t type = t.kind == Token::Kind::string ? kUnknown : integer_type(word(t));
-        if (t.kind == Token::Kind::integer && type == 0) {
-            continue; // past int8: numeric
-        }
+        uint32_t type = t.kind == Token::Kind::string    ? kUnknown
+                        : t.kind == Token::Kind::decimal ? kNumeric
+                                                         : integer_type(word(t));
         shape.text.append(sql.substr(copied, t.begin - copied));
         shape.text.push_back('$');
         shape.text.append(std::to_string(shape.values.size() + 1));
@@ -241,7 +286,7 @@ AutoPrepareCache::Statement* AutoPrepareCache::note(const QueryShape& shape) {
     std::string key = shape.text;
     for (uint32_t type : shape.types) {
         key.push_back('\0');
-        key += type == kInt4 ? '4' : type == kInt8 ? '8' : 'u';
+        key += type == kInt4 ? '4' : type == kInt8 ? '8' : type == kNumeric ? 'n' : 'u';
     }
     auto found = shapes_.find(key);
     if (found == shapes_.end()) {

@@ -1,12 +1,13 @@
 #pragma once
-// Auto-prepare: a simple-protocol SELECT whose integer or string literals are compared with
+// Auto-prepare: a simple-protocol SELECT whose number or string literals are compared with
 // `=`, `<`, ... (`WHERE id = 42`, `WHERE name = 'x'`) runs as a server-side prepared statement
 // of its shape (`WHERE id = $1`), bound with the literal's text. $1 is typed as PostgreSQL types
-// the literal: int4 or int8 for an integer, left unspecified ("unknown", as a string literal is)
-// for a string, so PostgreSQL resolves every operator exactly as for the literal and answers
-// are the same; what it saves is parsing, analysing and (after a few executions) planning the
-// statement again for each value. Drivers that interpolate parameters client-side (psycopg2,
-// PHP's emulated prepares) send exactly such queries.
+// the literal: int4 or int8 for an integer, numeric for a decimal (1.5, 1e3) or a larger
+// integer, left unspecified ("unknown", as a string literal is) for a string. So PostgreSQL
+// resolves every operator exactly as for the literal and answers are the same; what it saves
+// is parsing, analysing and (after a few executions) planning the statement again for each
+// value. Drivers that interpolate parameters client-side (psycopg2, PHP's emulated prepares)
+// send exactly such queries.
 
 #include <cstdint>
 #include <optional>
@@ -21,11 +22,11 @@ namespace nectar::proxy {
 struct QueryShape {
     std::string text;                              ///< the query with `$1`, `$2`, ... in their place
     std::vector<std::optional<std::string>> values; ///< the literals' text (digits, a string's content), in order
-    std::vector<uint32_t> types;                   ///< each one's type: int4, int8, or 0 (unknown) for a string
+    std::vector<uint32_t> types;                   ///< each one's type: int4, int8, numeric, or 0 (unknown) for a string
 };
 
 /// The shape of `sql` when it is one SELECT with at least one literal that can be a parameter
-/// without changing its meaning: an integer (fitting int8) or a plain string ('...', with no
+/// without changing its meaning: a number (42, 1.5, .5, 1e3) or a plain string ('...', with no
 /// prefix such as E, B, X, U& or a type name) right after a comparison operator and right
 /// before the end of an operand (`)`, `;`, the end, AND, OR, ORDER, LIMIT, ...). Nothing for
 /// anything it is not sure of: comments, `$`, backslashes, several statements, or no such literal.

@@ -1,7 +1,7 @@
 """Auto-prepare (pool setting autoPrepare, on by default): a simple-protocol SELECT comparing
-integer or string literals (`WHERE id = 42`, `WHERE name = 'x'`), seen a second time, runs on
-the server as a prepared statement of its shape (`WHERE id = $1`, $1 typed as the literal is:
-int4, int8, or unknown for a string). Everything a client sees
+integer, decimal or string literals (`WHERE id = 42`, `WHERE name = 'x'`), seen a second time,
+runs on the server as a prepared statement of its shape (`WHERE id = $1`, $1 typed as the
+literal is: int4, int8, numeric, or unknown for a string). Everything a client sees
 must stay PostgreSQL's own answer to the query it sent: rows, column types, errors with their
 positions, cancels, a schema change under a kept statement. Compared with PostgreSQL directly."""
 
@@ -19,11 +19,12 @@ DROP TABLE IF EXISTS auto_items, auto_alter, auto_kinds;
 DROP TYPE IF EXISTS auto_mood;
 CREATE TYPE auto_mood AS ENUM ('sad', 'ok', 'happy');
 CREATE TABLE auto_kinds (id int PRIMARY KEY, code char(4), label varchar(10), day date, at timestamptz,
-                         key uuid, mood auto_mood, tags text[]);
+                         key uuid, mood auto_mood, tags text[], price numeric(10, 2), ratio float8,
+                         tiny float4);
 INSERT INTO auto_kinds SELECT i, 'c' || i, 'label ' || i, date '2024-01-01' + i,
     timestamptz '2024-01-01 00:00:00+00' + i * interval '1 hour',
     ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid,
-    (ARRAY['sad', 'ok', 'happy']::auto_mood[])[1 + i % 3], ARRAY['t' || i, 'all']
+    (ARRAY['sad', 'ok', 'happy']::auto_mood[])[1 + i % 3], ARRAY['t' || i, 'all'], i * 10.25, i / 8.0, i / 10.0
   FROM generate_series(1, 20) i;
 CREATE TABLE auto_items (id int PRIMARY KEY, small smallint, big bigint, name text);
 INSERT INTO auto_items SELECT i, i * 10, i * 3000000000::bigint, 'item ' || i FROM generate_series(1, 50) i;
@@ -121,6 +122,13 @@ def test_repeated_lookups_run_as_one_prepared_statement(nectar_one, direct):
     "SELECT id FROM auto_kinds WHERE tags = '{t5,all}'",                 # an array's text form
     "SELECT 'a' = 'a'",
     "SELECT id FROM auto_kinds WHERE (label <> 'it''s') AND id = 1",
+    "SELECT id, price FROM auto_kinds WHERE price = 41.00",             # numeric
+    "SELECT id FROM auto_kinds WHERE price > 1.5e2 ORDER BY id",
+    "SELECT id, ratio FROM auto_kinds WHERE ratio < .5 ORDER BY id",   # float8 < numeric: float8 < float8
+    "SELECT id, tiny FROM auto_kinds WHERE tiny = 0.1",                 # float4 vs a decimal: no row
+    "SELECT id FROM auto_kinds WHERE id = 3.0",                         # int vs numeric
+    "SELECT id FROM auto_items WHERE big < 9223372036854775808 AND id <= 2 ORDER BY id",
+    "SELECT 1.5 = 1.50",
 ])
 def test_answers_equal_postgresql_s(nectar_one, direct, sql):
     want = answer(direct, sql)
@@ -139,6 +147,8 @@ def test_answers_equal_postgresql_s(nectar_one, direct, sql):
     "SELECT id FROM auto_kinds WHERE day = '2024-13-45'",             # 22008
     "SELECT id FROM auto_kinds WHERE mood = 'angry'",                 # 22P02, an enum's
     "SELECT id FROM auto_kinds WHERE key = 'not-a-uuid' AND id = 1",
+    "SELECT id FROM auto_items WHERE name = 1.5",                      # 42883: text = numeric
+    "SELECT id FROM auto_kinds WHERE price = 1e1000000",               # 22003, out of range
 ])
 def test_errors_are_postgresql_s_own(nectar_one, direct, sql):
     want = answer(direct, sql)
