@@ -1,16 +1,21 @@
 #include "proxy/auto_prepare.hpp"
 
+#include "federation/types/type.hpp"
+
 #include <array>
-#include <cstdio>
 
 namespace nectar::proxy {
 
 namespace {
 
-constexpr uint32_t kInt4 = 23;
-constexpr uint32_t kInt8 = 20;
-constexpr uint32_t kNumeric = 1700;
-constexpr uint32_t kUnknown = 0; ///< a Parse parameter type left for PostgreSQL to infer
+using federation::Type;
+using federation::type_oid;
+
+// The types PostgreSQL gives number literals, from the one pg_type table (federation/types).
+const uint32_t kInt4 = type_oid(Type::Int4);
+const uint32_t kInt8 = type_oid(Type::Int8);
+const uint32_t kNumeric = type_oid(Type::Numeric);
+constexpr uint32_t kUnspecified = 0; ///< a Parse parameter type left for PostgreSQL to infer
 
 struct Token {
     enum class Kind { word, quoted_word, number, integer, decimal, op, punct, string };
@@ -27,12 +32,12 @@ bool is_word_start(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
 }
 
-bool is_word_char(char c) {
-    return is_word_start(c) || (c >= '0' && c <= '9');
-}
-
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
+}
+
+bool is_word_char(char c) {
+    return is_word_start(c) || is_digit(c);
 }
 
 /// The number starting at `start`, as PostgreSQL's lexer reads it: digits, a fraction, an
@@ -265,7 +270,7 @@ std::optional<QueryShape> shape_of(std::string_view sql) {
         }
         // A string is of unknown type, and so is a parameter sent untyped: both take the type
         // the other operand asks for, by the same rules.
-        uint32_t type = t.kind == Token::Kind::string    ? kUnknown
+        uint32_t type = t.kind == Token::Kind::string    ? kUnspecified
                         : t.kind == Token::Kind::decimal ? kNumeric
                                                          : integer_type(word(t));
         shape.text.append(sql.substr(copied, t.begin - copied));
@@ -285,8 +290,8 @@ std::optional<QueryShape> shape_of(std::string_view sql) {
 AutoPrepareCache::Statement* AutoPrepareCache::note(const QueryShape& shape) {
     std::string key = shape.text;
     for (uint32_t type : shape.types) {
-        key.push_back('\0');
-        key += type == kInt4 ? '4' : type == kInt8 ? '8' : type == kNumeric ? 'n' : 'u';
+        key.push_back('\0'); // never in a query's text
+        key += std::to_string(type);
     }
     auto found = shapes_.find(key);
     if (found == shapes_.end()) {

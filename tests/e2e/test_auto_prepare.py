@@ -65,7 +65,8 @@ def kept_for(endpoint, sql):
     before its first parameter and after its last is `sql`'s own."""
     with connect(endpoint) as conn:
         for text, _ in auto_statements(conn):
-            head, tail = re.split(r"\$\d+", text)[0], re.split(r"\$\d+", text)[-1]
+            pieces = re.split(r"\$\d+", text)
+            head, tail = pieces[0], pieces[-1]
             if sql.startswith(head) and sql.endswith(tail) and len(head) + len(tail) < len(sql):
                 return True
     return False
